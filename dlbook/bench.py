@@ -1,0 +1,91 @@
+"""Time every notebook in full mode and collect its headline metric (``make bench``).
+
+Usage: ``python -m dlbook.bench [--quick] [NOTEBOOK ...]``. A notebook reports its
+headline result with :func:`record_metric`; the table gives notebook, device,
+seconds and those metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+#: When this environment variable names a file, ``record_metric`` appends to it.
+METRICS_ENV = "DLBOOK_METRICS"
+
+
+def record_metric(name: str, value: float) -> None:
+    """Note a notebook's headline result for ``make bench`` (does nothing otherwise)."""
+    path = os.environ.get(METRICS_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"name": name, "value": float(value)}) + "\n")
+
+
+def default_notebooks(root: Path) -> list[Path]:
+    """The notebooks ``make bench`` times: every chapter, then every solution."""
+    chapters = sorted((root / "chapters").rglob("*.ipynb"))
+    solutions = sorted((root / "solutions").glob("*.ipynb"))
+    return [p for p in chapters + solutions if ".ipynb_checkpoints" not in p.parts]
+
+
+def run_notebook(path: Path, quick: bool = False) -> tuple[float, list[dict]]:
+    """Execute one notebook in its own folder; return (seconds, recorded metrics)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    with tempfile.TemporaryDirectory() as tmp:
+        metrics_file = Path(tmp) / "metrics.jsonl"
+        env = {**os.environ, METRICS_ENV: str(metrics_file)}
+        env.pop("DLBOOK_QUICK", None)
+        if quick:
+            env["DLBOOK_QUICK"] = "1"
+        client = NotebookClient(
+            notebook, timeout=3600, resources={"metadata": {"path": str(path.parent)}}
+        )
+        start = time.perf_counter()
+        client.execute(env=env)
+        seconds = time.perf_counter() - start
+        lines = metrics_file.read_text().splitlines() if metrics_file.exists() else []
+    return seconds, [json.loads(line) for line in lines]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point: print the table of times and metrics."""
+    from dlbook.setup import get_device
+
+    parser = argparse.ArgumentParser(prog="python -m dlbook.bench", description=__doc__)
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--quick", action="store_true", help="run in quick mode")
+    args = parser.parse_args(argv)
+    root = Path.cwd()
+    notebooks = args.notebooks or default_notebooks(root)
+    device = get_device().type
+    if device == "cpu":
+        device = f"cpu ({os.cpu_count()} cores)"
+    mode = "quick" if args.quick else "full"
+    print(f"| notebook ({mode} mode) | device | seconds | metric |")
+    print("|---|---|---:|---|")
+    failed = 0
+    for path in notebooks:
+        name = path.resolve().relative_to(root) if path.is_absolute() else path
+        try:
+            seconds, metrics = run_notebook(path, quick=args.quick)
+        except Exception as error:  # report and go on with the other notebooks
+            failed += 1
+            reason = str(error).strip().splitlines()[-1][:120] if str(error) else ""
+            print(f"| {name} | {device} | failed | {type(error).__name__}: {reason} |")
+            continue
+        shown = "; ".join(f"{m['name']} = {m['value']:.4g}" for m in metrics) or "-"
+        print(f"| {name} | {device} | {seconds:.1f} | {shown} |", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

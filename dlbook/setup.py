@@ -1,0 +1,45 @@
+"""Device choice, seeding and the quick/full switch shared by every notebook."""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+T = TypeVar("T")
+
+
+def _env_flag(name: str) -> bool:
+    """Return True when the environment variable is set to a true-ish value."""
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+#: True when ``DLBOOK_QUICK=1``: tests run every notebook on smaller data, fewer epochs.
+QUICK: bool = _env_flag("DLBOOK_QUICK")
+
+
+def pick(full: T, quick: T) -> T:
+    """Return ``quick`` in quick mode (``DLBOOK_QUICK=1``), otherwise ``full``."""
+    return quick if QUICK else full
+
+
+def get_device() -> torch.device:
+    """Return the best available device: CUDA, then Apple MPS, then the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def set_seed(seed: int = 0) -> None:
+    """Seed Python's, NumPy's and PyTorch's (CPU and all GPUs) random generators."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
