@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import random
 from typing import TypeVar
 
 import numpy as np
 import torch
 
+from dlbook import env_flag
+
 T = TypeVar("T")
 
 
-def _env_flag(name: str) -> bool:
-    """Return True when the environment variable is set to a true-ish value."""
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 #: True when ``DLBOOK_QUICK=1``: tests run every notebook on smaller data, fewer epochs.
-QUICK: bool = _env_flag("DLBOOK_QUICK")
+QUICK: bool = env_flag("DLBOOK_QUICK")
 
 
 def pick(full: T, quick: T) -> T:

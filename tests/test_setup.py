@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import dlbook.setup
+from dlbook import env_flag
 
 
 @pytest.mark.parametrize(
@@ -44,3 +45,11 @@ def test_set_seed_makes_every_generator_repeat():
     assert draw() == first
     dlbook.setup.set_seed(124)
     assert draw() != first
+
+
+def test_env_flag_reads_true_ish_values(monkeypatch):
+    for value, expected in [("1", True), (" Yes ", True), ("on", True), ("0", False)]:
+        monkeypatch.setenv("DLBOOK_SOME_FLAG", value)
+        assert env_flag("DLBOOK_SOME_FLAG") is expected
+    monkeypatch.delenv("DLBOOK_SOME_FLAG")
+    assert env_flag("DLBOOK_SOME_FLAG") is False
