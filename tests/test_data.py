@@ -267,7 +267,11 @@ def test_no_network_falls_back_fast(
 def test_probe_does_not_hang_on_slow_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
 
-    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: time.sleep(5))
+    def slow_lookup(*args: Any, **kwargs: Any) -> None:
+        time.sleep(1)
+        raise OSError("answered too late")
+
+    monkeypatch.setattr(socket, "create_connection", slow_lookup)
     monkeypatch.setattr(data.urllib.request, "getproxies", dict)
     start = time.perf_counter()
     with pytest.raises(OSError, match="no answer"):

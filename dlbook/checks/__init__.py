@@ -1,0 +1,247 @@
+"""Exercise checkers: compare a student's answer with a reference, explain in one line.
+
+A wrong answer raises :class:`CheckFailed`, an ``AssertionError`` whose message is one
+plain sentence. In Jupyter it is shown as that sentence alone, without a traceback
+from our internals. A right answer prints a short confirmation.
+
+Chapter-specific checkers live in ``dlbook.checks.chNN`` and are built from the
+helpers here, so every checker explains shapes, dtypes and values the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = [
+    "CheckFailed",
+    "call",
+    "compare_arrays",
+    "compare_shape",
+    "compare_value",
+    "ensure",
+    "ensure_like",
+    "passed",
+]
+
+
+class CheckFailed(AssertionError):
+    """A wrong exercise answer, explained in one plain sentence."""
+
+    def __init__(self, exercise: str, message: str) -> None:
+        super().__init__(f"Exercise {exercise}: {message}")
+        self.exercise = exercise
+        self.message = message
+
+    def _render_traceback_(self) -> list[str]:
+        """Show IPython users the sentence alone, not our internals' traceback."""
+        return [f"\N{BALLOT X} {self}"]
+
+
+def passed(exercise: str, message: str = "") -> None:
+    """Print the confirmation that an exercise's answer is right."""
+    tail = f" {message}" if message else ""
+    print(f"\N{CHECK MARK} Exercise {exercise} passed.{tail}")
+
+
+def ensure(exercise: str, condition: bool, message: str) -> None:
+    """Raise :class:`CheckFailed` with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise CheckFailed(exercise, message)
+
+
+def _describe(value: Any) -> str:
+    """Name a value's type in words a student recognises (array, tensor, list...)."""
+    if isinstance(value, np.ndarray):
+        return f"a NumPy array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if value is None:
+        return "None"
+    kind = type(value).__name__
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
+
+
+def _show(value: Any) -> str:
+    """Write one element for a message: NumPy scalars as plain Python values."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
+def call(exercise: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call the student's ``fn``; turn a stub or a crash into a one-line CheckFailed."""
+    name = getattr(fn, "__name__", "your answer")
+    if not callable(fn):
+        raise CheckFailed(exercise, f"expected a function but got {_describe(fn)}.")
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError:
+        raise CheckFailed(
+            exercise,
+            f"{name} still raises NotImplementedError: replace the stub with your code.",
+        ) from None
+    except Exception as error:  # any student bug becomes one sentence
+        detail = str(error).splitlines()[0] if str(error) else ""
+        raise CheckFailed(
+            exercise, f"{name} raised {type(error).__name__}: {detail}".rstrip(": ") + "."
+        ) from None
+
+
+def _first_mismatch(answer: np.ndarray, expected: np.ndarray, rtol: float, atol: float):
+    """Return the index of the first element that differs, or None."""
+    if np.issubdtype(expected.dtype, np.number) or expected.dtype == bool:
+        close = np.isclose(answer, expected, rtol=rtol, atol=atol, equal_nan=True)
+    else:
+        close = answer == expected
+    bad = np.argwhere(~np.asarray(close))
+    return None if len(bad) == 0 else tuple(int(i) for i in bad[0])
+
+
+def ensure_like(
+    exercise: str,
+    name: str,
+    answer: Any,
+    expected: np.ndarray | torch.Tensor,
+    *,
+    check_dtype: bool = True,
+) -> None:
+    """Check that ``answer`` has the kind, shape and dtype of ``expected`` (not values)."""
+    want_tensor = isinstance(expected, torch.Tensor)
+    if want_tensor and not isinstance(answer, torch.Tensor):
+        raise CheckFailed(exercise, f"{name} should be a tensor but is {_describe(answer)}.")
+    if not want_tensor and not isinstance(answer, np.ndarray):
+        raise CheckFailed(
+            exercise, f"{name} should be a NumPy array but is {_describe(answer)}."
+        )
+    shape, want_shape = tuple(answer.shape), tuple(expected.shape)
+    if shape != want_shape:
+        raise CheckFailed(
+            exercise, f"{name} has shape {shape} but should have shape {want_shape}."
+        )
+    if check_dtype and answer.dtype != expected.dtype:
+        raise CheckFailed(
+            exercise, f"{name} has dtype {answer.dtype} but should have {expected.dtype}."
+        )
+    if want_tensor:
+        if answer.requires_grad != expected.requires_grad:
+            want = "track" if expected.requires_grad else "not track"
+            raise CheckFailed(exercise, f"{name} should {want} gradients (requires_grad).")
+
+
+def compare_arrays(
+    exercise: str,
+    name: str,
+    answer: Any,
+    expected: np.ndarray | torch.Tensor,
+    *,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    check_dtype: bool = True,
+) -> None:
+    """Check that ``answer`` is an array/tensor like ``expected``: kind, shape, dtype, values."""
+    ensure_like(exercise, name, answer, expected, check_dtype=check_dtype)
+    kind = "tensor" if isinstance(expected, torch.Tensor) else "NumPy array"
+    if isinstance(expected, torch.Tensor):
+        try:
+            answer = answer.detach().cpu().numpy()
+        except (RuntimeError, TypeError, NotImplementedError):  # e.g. bfloat16, meta
+            raise CheckFailed(
+                exercise,
+                f"{name} cannot be read as numbers: it is {_describe(answer)} "
+                f"on the {answer.device.type} device.",
+            ) from None
+        expected = expected.detach().cpu().numpy()
+    try:
+        index = _first_mismatch(answer, expected, rtol, atol)
+    except TypeError:  # e.g. an object array the student built by hand
+        raise CheckFailed(
+            exercise, f"{name} holds values of an unexpected type ({answer.dtype})."
+        ) from None
+    if index is not None:
+        where = f"[{', '.join(map(str, index))}]" if index else ""
+        raise CheckFailed(
+            exercise,
+            f"{name}{where} is {_show(answer[index])} but should be "
+            f"{_show(expected[index])} "
+            f"(this {kind} has the right shape, so look at how its values are computed).",
+        )
+
+
+def compare_shape(
+    exercise: str,
+    name: str,
+    answer: Any,
+    expected: tuple,
+    *,
+    reveal: bool = True,
+    hint: str = "",
+) -> None:
+    """Check a shape written as a tuple of integers, e.g. a predicted output shape.
+
+    With ``reveal=False`` the message says which dimensions are wrong, never the right
+    sizes; ``hint`` (no final full stop) is appended to any message.
+    """
+    tail = f"; {hint}" if hint else ""
+    if not isinstance(answer, tuple | torch.Size):
+        advice = (
+            ", written with parentheses like (2, 3)" if isinstance(answer, list) else ""
+        )
+        raise CheckFailed(
+            exercise,
+            f"{name} should be a tuple of integers{advice}, but is {_describe(answer)}.",
+        )
+    for size in answer:
+        if isinstance(size, bool) or not isinstance(size, int | np.integer):
+            raise CheckFailed(
+                exercise,
+                f"{name} should hold only integers, but holds {_describe(size)}.",
+            )
+    answer, expected = tuple(int(size) for size in answer), tuple(expected)
+    if answer == expected:
+        return
+    if reveal:
+        raise CheckFailed(
+            exercise, f"{name} is {answer} but should be {expected}{tail}."
+        )
+    if len(answer) != len(expected):
+        raise CheckFailed(
+            exercise,
+            f"{name} has {len(answer)} dimensions but the output has "
+            f"{len(expected)}{tail}.",
+        )
+    wrong = [
+        str(i) for i, (a, e) in enumerate(zip(answer, expected, strict=True)) if a != e
+    ]
+    which = (
+        f"dimension {wrong[0]} is"
+        if len(wrong) == 1
+        else f"dimensions {', '.join(wrong[:-1])} and {wrong[-1]} are"
+    )
+    raise CheckFailed(exercise, f"in {name}, {which} wrong (counting from 0){tail}.")
+
+
+def compare_value(
+    exercise: str, name: str, answer: Any, expected: Any, *, reveal: bool = True
+) -> None:
+    """Check a plain Python answer (number, tuple, list, string) for equality.
+
+    With ``reveal=False`` the message does not give the right answer away.
+    """
+    if isinstance(expected, float) and isinstance(answer, int | float):
+        if np.isclose(answer, expected, rtol=1e-6, atol=1e-9):
+            return
+    elif type(answer) is not type(expected) and not (
+        isinstance(expected, tuple) and isinstance(answer, torch.Size)
+    ):
+        raise CheckFailed(
+            exercise,
+            f"{name} should be a {type(expected).__name__} but is {_describe(answer)}.",
+        )
+    elif answer == expected:
+        return
+    if reveal:
+        raise CheckFailed(exercise, f"{name} is {answer!r} but should be {expected!r}.")
+    raise CheckFailed(exercise, f"{name} is {answer!r}, which is not right: try again.")
