@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from typing import TypeVar
 
@@ -11,6 +12,10 @@ import torch
 from dlbook import env_flag
 
 T = TypeVar("T")
+
+# On a machine with a CUDA toolkit but no GPU (CI, many laptops), importing
+# torch.utils.benchmark logs "No CUDA runtime is found": true, but no use to a reader.
+logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
 
 
 #: True when ``DLBOOK_QUICK=1``: tests run every notebook on smaller data, fewer epochs.
