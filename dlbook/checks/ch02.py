@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -56,6 +57,25 @@ def _torch_seed(seed: int) -> Iterator[None]:
         yield
 
 
+def _one_thread(checker: Callable[..., None]) -> Callable[..., None]:
+    """Run a checker with one intra-op thread, restoring the caller's setting after.
+
+    The checks use tiny tensors, for which a thread pool only adds overhead; on a busy
+    2-core machine that overhead made one training check fifty times slower.
+    """
+
+    @functools.wraps(checker)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            checker(*args, **kwargs)
+        finally:
+            torch.set_num_threads(threads)
+
+    return wrapper
+
+
 def _number(ex: str, name: str, value: Any) -> float:
     """Return ``value`` as a float if it is one number (Python, NumPy or tensor)."""
     if isinstance(value, bool):
@@ -94,7 +114,7 @@ def _values(answer: Any) -> np.ndarray | None:
 
 
 def _constant_ratio(answer: np.ndarray, expected: np.ndarray) -> float | None:
-    """Return r if ``answer == r * expected`` everywhere (expected has no zeros)."""
+    """Return r if ``answer == r * expected`` everywhere (zeros of expected stay 0)."""
     mask = np.abs(expected) > 1e-12
     if not mask.any() or not np.all(np.isfinite(answer)):
         return None
@@ -126,8 +146,8 @@ def _compare_gradient(
             ensure(
                 ex,
                 not np.isclose(ratio, -1.0),
-                f"{name} has the wrong sign: it points uphill where it should point "
-                "downhill, or the other way round.",
+                f"{name} has the wrong sign: check the sign of each factor in your "
+                "chain rule.",
             )
     compare_arrays(ex, name, answer, expected, rtol=rtol, atol=atol)
 
@@ -198,41 +218,37 @@ def _worked_example(variant: str = "") -> dict[str, Any]:
 
 def _check_update(ex: str, name: str, answer: float) -> None:
     """Check one gradient-descent update of the worked example; explain a mistake."""
-    old = EXAMPLE_PARAMS[name]
-    lr = EXAMPLE_LR
+    old, lr = EXAMPLE_PARAMS[name], EXAMPLE_LR
     grad = _worked_example()["grad"][name]
     new = f"{name}_new"
     if _close(answer, old - lr * grad):
         return
-    if grad != 0.0:
-        ensure(
-            ex,
-            not _close(answer, old),
-            f"{new} equals the old {name}: subtract lr times the gradient dE/d{name}.",
+    # Each classic mistake: the value it gives and what it does wrong.
+    mistakes = [
+        (old, f"equals the old {name} (subtract lr * dE/d{name} from it)"),
+        (old + lr * grad, f"moves up the gradient (descent subtracts lr * dE/d{name})"),
+        (
+            old - grad,
+            f"subtracts the whole gradient (multiply it by the learning rate lr = {lr})",
+        ),
+        (
+            old - lr * _worked_example("sum")["grad"][name],
+            "uses the gradient of the sum of squared errors (differentiate the mean, "
+            "E = ((y1 - t1)**2 + (y2 - t2)**2) / 2)",
+        ),
+        (
+            old - lr * _worked_example("straight")["grad"][name],
+            "lets the gradient flow back through an output whose ReLU is inactive "
+            "(its input is negative, so the ReLU's derivative there is 0)",
+        ),
+    ]
+    found = [what for value, what in mistakes if grad != 0.0 and _close(answer, value)]
+    if len(found) == 1:
+        raise CheckFailed(ex, f"{new} {found[0]}.")
+    if found:
+        raise CheckFailed(
+            ex, f"{new} is {answer:g}: it either {', or '.join(found[:2])}."
         )
-        ensure(
-            ex,
-            not _close(answer, old + lr * grad),
-            f"{new} moves up the gradient: gradient descent subtracts lr * dE/d{name}.",
-        )
-        ensure(
-            ex,
-            not _close(answer, old - grad),
-            f"{new} subtracts the whole gradient: multiply it by the learning rate "
-            f"lr = {lr} first.",
-        )
-    ensure(
-        ex,
-        not _close(answer, old - lr * _worked_example("sum")["grad"][name]),
-        f"{new} uses the gradient of the sum of squared errors: differentiate the mean, "
-        "E = ((y1 - t1)**2 + (y2 - t2)**2) / 2.",
-    )
-    ensure(
-        ex,
-        not _close(answer, old - lr * _worked_example("straight")["grad"][name]),
-        f"{new} lets the gradient flow back through an output whose ReLU is inactive "
-        "(its input is negative): the ReLU's derivative is 0 there.",
-    )
     raise CheckFailed(
         ex,
         f"{new} is {answer:g}, which is not right: multiply the local derivatives along "
@@ -240,6 +256,7 @@ def _check_update(ex: str, name: str, answer: float) -> None:
     )
 
 
+@_one_thread
 def check_worked_example(
     y: Any, mse: Any, w31_new: Any, w42_new: Any, w22_new: Any
 ) -> None:
@@ -316,7 +333,7 @@ def _transposed(ex: str, name: str, answer: Any, expected: np.ndarray, of: str) 
         )
 
 
-def _triple(ex: str, fn_name: str, result: Any, names: tuple[str, ...]) -> tuple:
+def _tuple_of(ex: str, fn_name: str, result: Any, names: tuple[str, ...]) -> tuple:
     """Check that a function returned a tuple of ``len(names)`` values."""
     what = ", ".join(names)
     ensure(
@@ -328,6 +345,7 @@ def _triple(ex: str, fn_name: str, result: Any, names: tuple[str, ...]) -> tuple
     return tuple(result)
 
 
+@_one_thread
 def check_linear_backward(linear_backward: Callable[..., Any]) -> None:
     """Check Exercise 2.2: ``linear_backward(X, W, b, dY)`` against autograd."""
     ex = "2.2"
@@ -342,7 +360,7 @@ def check_linear_backward(linear_backward: Callable[..., Any]) -> None:
         (Xt @ Wt.T + bt).backward(torch.from_numpy(dY))  # Y = X W^T + b, (n, d_out)
         dX_ref, dW_ref, db_ref = (leaf.grad.numpy() for leaf in leaves)
         result = call(ex, linear_backward, X.copy(), W.copy(), b.copy(), dY.copy())
-        dX, dW, db = _triple(ex, "linear_backward", result, ("dX", "dW", "db"))
+        dX, dW, db = _tuple_of(ex, "linear_backward", result, ("dX", "dW", "db"))
         _transposed(ex, "dX", dX, dX_ref, "X")
         _compare_gradient(ex, "dX", dX, dX_ref)
         _transposed(ex, "dW", dW, dW_ref, "W")
@@ -409,6 +427,7 @@ def _check_softmax(ex: str, softmax: Callable[..., Any], Z: np.ndarray) -> None:
     compare_arrays(ex, name, answer, expected, rtol=1e-6, atol=1e-12)
 
 
+@_one_thread
 def check_softmax_cross_entropy(
     softmax: Callable[..., Any], softmax_cross_entropy: Callable[..., Any]
 ) -> None:
@@ -426,7 +445,13 @@ def check_softmax_cross_entropy(
         loss_ref.backward()
         with np.errstate(all="ignore"):
             result = call(ex, softmax_cross_entropy, Z.copy(), y.copy())
-        loss, dZ = _triple(ex, "softmax_cross_entropy", result, ("loss", "dZ"))
+        loss, dZ = _tuple_of(ex, "softmax_cross_entropy", result, ("loss", "dZ"))
+        ensure(
+            ex,
+            not isinstance(loss, float | np.floating) or np.isfinite(loss),
+            f"the loss is {loss} for logits as large as {np.abs(Z).max():.0f}: compute "
+            "log-probabilities from shifted logits, Z - max - log(sum(exp(Z - max))).",
+        )
         loss = _number(ex, "the loss", loss)
         if not _close(loss, loss_ref.item()):
             ensure(
@@ -497,6 +522,7 @@ def _forward_difference(f: Callable, x: np.ndarray, eps: float) -> np.ndarray:
     return grad
 
 
+@_one_thread
 def check_numerical_gradient(numerical_gradient: Callable[..., Any]) -> None:
     """Check Exercise 2.4: central differences agree with autograd, x left unchanged."""
     ex = "2.4"
@@ -507,7 +533,7 @@ def check_numerical_gradient(numerical_gradient: Callable[..., Any]) -> None:
         ("lse", _f_lse, rng.normal(size=5)),
     ]
     for f_name, f, x in cases:
-        name = f"numerical_gradient(f, x) for x of shape {x.shape}"
+        name = "numerical_gradient(f, x)"
         given = x.copy()
         with np.errstate(all="ignore"):
             answer = call(ex, numerical_gradient, f, given, eps)
@@ -617,21 +643,42 @@ def _check_ext_layers(ex: str, model: nn.Module) -> dict[str, nn.Module]:
 
 
 def _record_calls(layers: dict[str, nn.Module]) -> tuple[dict[str, list], list]:
-    """Hook every layer to record (input, output) copies of each call."""
+    """Hook every layer to record [input, output] copies of each call.
+
+    The input is recorded before the layer runs, so it is there even when the layer
+    then fails (an index out of range, say); the output stays None in that case.
+    """
     seen: dict[str, list] = {name: [] for name in layers}
     handles = []
+
+    def copy_of(value: Any) -> Any:
+        return value.detach().clone() if isinstance(value, torch.Tensor) else value
+
     for name, layer in layers.items():
 
-        def hook(module, inputs, output, name=name):
-            first = inputs[0] if inputs else None
-            pair = (
-                first.detach().clone() if isinstance(first, torch.Tensor) else first,
-                output.detach().clone() if isinstance(output, torch.Tensor) else output,
-            )
-            seen[name].append(pair)
+        def before(module, inputs, name=name):
+            seen[name].append([copy_of(inputs[0]) if inputs else None, None])
 
-        handles.append(layer.register_forward_hook(hook))
+        def after(module, inputs, output, name=name):
+            seen[name][-1][1] = copy_of(output)
+
+        handles.append(layer.register_forward_pre_hook(before))
+        handles.append(layer.register_forward_hook(after))
     return seen, handles
+
+
+def _out_of_range(ex: str, seen: dict[str, list], layers: dict[str, Any]) -> None:
+    """Explain an embedding given indices beyond its rows, if that is what happened."""
+    for name, (_, idx) in EXT_EMBEDDINGS.items():
+        for looked_up, _ in seen[name]:
+            if isinstance(looked_up, torch.Tensor) and looked_up.numel() > 0:
+                top, rows = int(looked_up.max()), layers[name].num_embeddings
+                ensure(
+                    ex,
+                    top < rows,
+                    f"model.{name} was given the index {top} but has only {rows} "
+                    f"rows: it should look up {idx}.",
+                )
 
 
 def _is_concat_of(cat: torch.Tensor, parts: list[torch.Tensor]) -> bool:
@@ -649,6 +696,7 @@ def _is_concat_of(cat: torch.Tensor, parts: list[torch.Tensor]) -> bool:
     return True
 
 
+@_one_thread
 def check_batter_pitcher_ext(BatterPitcher2VecExt: Any) -> None:
     """Check Exercise 2.5: the layers, forward pass and gradients of the model."""
     ex = "2.5"
@@ -672,7 +720,7 @@ def check_batter_pitcher_ext(BatterPitcher2VecExt: Any) -> None:
         f"{_describe(model)}.",
     )
     layers = _check_ext_layers(ex, model)
-    batch_size = 8
+    batch_size = 32
     g = torch.Generator().manual_seed(25)
     inputs = {
         idx: torch.randint(EXT_SIZES[rows], (batch_size,), generator=g)
@@ -687,6 +735,9 @@ def check_batter_pitcher_ext(BatterPitcher2VecExt: Any) -> None:
     try:
         with _torch_seed(25):
             out = call(ex, forward, *inputs.values())
+    except CheckFailed:
+        _out_of_range(ex, seen, layers)
+        raise
     finally:
         for handle in handles:
             handle.remove()
@@ -800,7 +851,7 @@ def _train_setup(device: torch.device) -> tuple[nn.Module, DataLoader, nn.Module
         model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
     model = model.to(device).eval()  # the loop must switch it to training mode
     loss_fn = nn.CrossEntropyLoss().to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     return model, loader, loss_fn, optimizer
 
 
@@ -834,6 +885,7 @@ def _same_parameters(a: nn.Module, b: nn.Module) -> bool:
     )
 
 
+@_one_thread
 def check_train(
     train: Callable[..., Any], device: torch.device | str | None = None
 ) -> None:
@@ -964,7 +1016,7 @@ def check_train(
         )
     ensure(
         ex,
-        values[-1] < 0.7 * values[0],
+        values[-1] < 0.5 * values[0],
         "the loss did not decrease clearly over the epochs.",
     )
     passed(
@@ -996,6 +1048,7 @@ def _check_dropout_eval(ex: str, dropout: Callable[..., Any], X: np.ndarray) -> 
         )
 
 
+@_one_thread
 def check_dropout(dropout: Callable[..., Any]) -> None:
     """Check Exercise 2.7: inverted dropout in training and evaluation mode."""
     ex = "2.7"
