@@ -8,8 +8,15 @@ import time
 import numpy as np
 import pytest
 import torch
+from checks_helpers import (
+    COMMON_JUNK,
+    failure,
+    raises_not_implemented,
+    raises_value_error,
+    returning,
+)
 
-from dlbook.checks import CheckFailed, ch01
+from dlbook.checks import ch01
 
 # --- reference answers ----------------------------------------------------------------
 
@@ -59,15 +66,6 @@ def mse_grad_autograd(X, y, w):
 FC = {"shape_numpy": (50, 32), "shape_torch": (32, 50)}
 EMB = {"shape_batter": (9, 32), "shape_cat": (32, 18), "shape_broadcast": (8, 7, 6)}
 SIZES = {size for shape in [*FC.values(), *EMB.values()] for size in shape}
-
-
-def failure(checker, *args, **kwargs) -> str:
-    """Run a checker that must fail; return its one-line message."""
-    with pytest.raises(CheckFailed) as info:
-        checker(*args, **kwargs)
-    message = str(info.value)
-    assert "\n" not in message
-    return message
 
 
 # --- right answers pass ---------------------------------------------------------------
@@ -410,27 +408,8 @@ def test_mse_grad_autograd_wrong(fn, phrase):
 # --- robustness: junk never crashes a checker -----------------------------------------
 
 
-def raises_not_implemented(*args, **kwargs):
-    """A stub as students receive it."""
-    raise NotImplementedError("Exercise 1.x: stub")
-
-
-def raises_value_error(*args, **kwargs):
-    """A buggy answer."""
-    raise ValueError("operands could not be broadcast\nsecond line")
-
-
 JUNK = [
-    None,
-    "text",
-    3,
-    2.5,
-    [],
-    [[1, 2], [3]],
-    (1, "a"),
-    {"a": 1},
-    float("nan"),
-    np.array(["a", "b"]),
+    *COMMON_JUNK,
     np.zeros((2, 2)),
     np.full((5, 5), np.nan),
     np.zeros((5, 7), dtype=object),
@@ -438,8 +417,6 @@ JUNK = [
     torch.zeros(3, dtype=torch.float64, device="meta"),
     torch.zeros(3, dtype=torch.bfloat16),
     torch.full((3,), float("nan"), dtype=torch.float64),
-    raises_not_implemented,
-    raises_value_error,
 ]
 FUNCTION_CHECKERS = [
     ch01.check_one_hot,
@@ -449,11 +426,6 @@ FUNCTION_CHECKERS = [
     ch01.check_mse_grad,
     ch01.check_mse_grad_autograd,
 ]
-
-
-def returning(value):
-    """A function that ignores its inputs and returns ``value``."""
-    return lambda *args, **kwargs: value
 
 
 @pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)

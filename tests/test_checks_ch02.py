@@ -8,9 +8,16 @@ import time
 import numpy as np
 import pytest
 import torch
+from checks_helpers import (
+    COMMON_JUNK,
+    failure,
+    raises_not_implemented,
+    raises_value_error,
+    returning,
+)
 from torch import nn
 
-from dlbook.checks import CheckFailed, ch02
+from dlbook.checks import ch02
 
 # --- reference answers ----------------------------------------------------------------
 
@@ -121,15 +128,6 @@ def dropout(X, p, training, rng):
         return X
     keep = rng.random(X.shape) >= p  # (N, D)
     return X * keep / (1 - p)
-
-
-def failure(checker, *args, **kwargs) -> str:
-    """Run a checker that must fail; return its one-line message."""
-    with pytest.raises(CheckFailed) as info:
-        checker(*args, **kwargs)
-    message = str(info.value)
-    assert "\n" not in message
-    return message
 
 
 # --- right answers pass, quickly, and leave the random state alone --------------------
@@ -704,16 +702,6 @@ def test_dropout_wrong(fn, phrase):
 # --- robustness: junk never crashes a checker -----------------------------------------
 
 
-def raises_not_implemented(*args, **kwargs):
-    """A stub as students receive it."""
-    raise NotImplementedError("Exercise 2.x: stub")
-
-
-def raises_value_error(*args, **kwargs):
-    """A buggy answer."""
-    raise ValueError("operands could not be broadcast\nsecond line")
-
-
 class WrongLayers(nn.Module):
     """A module with the wrong layers."""
 
@@ -726,18 +714,9 @@ class WrongLayers(nn.Module):
 
 
 JUNK = [
-    None,
-    "text",
-    3,
-    2.5,
+    *COMMON_JUNK,
     True,
-    [],
-    [[1, 2], [3]],
-    (1, "a"),
-    {"a": 1},
-    float("nan"),
     float("inf"),
-    np.array(["a", "b"]),
     np.zeros((2, 2)),
     np.zeros(2, dtype=object),
     np.full((6, 3), np.nan),
@@ -745,8 +724,6 @@ JUNK = [
     torch.zeros(2, dtype=torch.float64, device="meta"),
     torch.zeros(2, dtype=torch.bfloat16),
     torch.zeros(2, requires_grad=True),
-    raises_not_implemented,
-    raises_value_error,
     WrongLayers,
     WrongLayers(),
     nn.Linear(2, 2),
@@ -758,11 +735,6 @@ FUNCTION_CHECKERS = [
     ch02.check_train,
     ch02.check_dropout,
 ]
-
-
-def returning(value):
-    """A function (or class) that ignores its inputs and returns ``value``."""
-    return lambda *args, **kwargs: value
 
 
 @pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)

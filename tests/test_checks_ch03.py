@@ -7,10 +7,17 @@ import re
 import numpy as np
 import pytest
 import torch
+from checks_helpers import (
+    COMMON_JUNK,
+    failure,
+    raises_not_implemented,
+    raises_value_error,
+    returning,
+)
 from torch import nn
 from torch.nn import functional as F
 
-from dlbook.checks import CheckFailed, ch03
+from dlbook.checks import ch03
 
 # --- reference answers ----------------------------------------------------------------
 
@@ -77,15 +84,6 @@ class CNNClassifier(nn.Module):
         x = F.relu(self.conv1(x))
         x = F.relu(self.conv2(x))
         return self.fc(self.pool(x).flatten(1))
-
-
-def failure(checker, *args, **kwargs) -> str:
-    """Run a checker that must fail; return its one-line message."""
-    with pytest.raises(CheckFailed) as info:
-        checker(*args, **kwargs)
-    message = str(info.value)
-    assert "\n" not in message
-    return message
 
 
 # --- right answers pass ---------------------------------------------------------------
@@ -630,16 +628,6 @@ def test_cnn_stub():
 # --- robustness: junk never crashes a checker -----------------------------------------
 
 
-def raises_not_implemented(*args, **kwargs):
-    """A stub as students receive it."""
-    raise NotImplementedError("Exercise 3.x: stub")
-
-
-def raises_value_error(*args, **kwargs):
-    """A buggy answer."""
-    raise ValueError("operands could not be broadcast\nsecond line")
-
-
 class WrongLayers(nn.Module):
     """A model with none of the layers any exercise asks for."""
 
@@ -652,36 +640,20 @@ class WrongLayers(nn.Module):
 
 
 JUNK = [
-    None,
-    "text",
-    3,
-    2.5,
+    *COMMON_JUNK,
     True,
-    [],
-    [[1, 2], [3]],
-    (1, "a"),
-    {"a": 1},
-    float("nan"),
-    np.array(["a", "b"]),
     np.zeros((3, 3), dtype=object),
     np.full((3, 3), np.nan),
     np.zeros((2, 3, 4)),
     torch.zeros(3, 3, dtype=torch.bfloat16),
     torch.zeros(3, 3, device="meta"),
     torch.full((1,), float("nan")),
-    raises_not_implemented,
-    raises_value_error,
     WrongLayers,
     WrongLayers(),
     nn.Module,
     nn.Conv2d,
 ]
 FUNCTION_CHECKERS = [ch03.check_max_pool, ch03.check_conv2d_unfold]
-
-
-def returning(value):
-    """A function that ignores its inputs and returns ``value``."""
-    return lambda *args, **kwargs: value
 
 
 @pytest.mark.parametrize(

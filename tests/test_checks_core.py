@@ -5,23 +5,26 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from checks_helpers import failure
 
 from dlbook.checks import (
     CheckFailed,
+    as_number,
+    call,
     compare_arrays,
+    compare_gradient,
     compare_shape,
     compare_value,
+    constant_ratio,
+    crashed,
     ensure_like,
+    exercise_rng,
+    float_values,
+    is_close,
+    one_thread,
+    source_uses,
+    torch_seed,
 )
-
-
-def message_of(helper, *args, **kwargs) -> str:
-    """Run a helper that must fail; return its one-line message."""
-    with pytest.raises(CheckFailed) as info:
-        helper(*args, **kwargs)
-    assert "\n" not in str(info.value)
-    return str(info.value)
-
 
 # --- compare_shape -------------------------------------------------------------------
 
@@ -47,13 +50,13 @@ def test_compare_shape_accepts_tuples_sizes_and_numpy_ints(answer):
     ],
 )
 def test_compare_shape_hidden_says_what_is_wrong_not_the_answer(answer, phrase):
-    message = message_of(compare_shape, "9.1", "shape", answer, (4, 3), reveal=False)
+    message = failure(compare_shape, "9.1", "shape", answer, (4, 3), reveal=False)
     assert phrase in message
     assert "(4, 3)" not in message
 
 
 def test_compare_shape_names_three_wrong_dimensions_and_appends_the_hint():
-    message = message_of(
+    message = failure(
         compare_shape, "9.1", "s", (1, 1, 1), (2, 3, 4), reveal=False, hint="look again"
     )
     assert message == (
@@ -63,7 +66,7 @@ def test_compare_shape_names_three_wrong_dimensions_and_appends_the_hint():
 
 
 def test_compare_shape_reveals_by_default():
-    message = message_of(compare_shape, "9.1", "shape", (3, 4), (4, 3))
+    message = failure(compare_shape, "9.1", "shape", (3, 4), (4, 3))
     assert message == "Exercise 9.1: shape is (3, 4) but should be (4, 3)."
 
 
@@ -72,33 +75,234 @@ def test_compare_shape_reveals_by_default():
 
 def test_ensure_like_checks_kind_shape_dtype_and_grad_but_not_values():
     ensure_like("9.2", "a", np.ones(3), np.zeros(3))
-    assert "should be a NumPy array" in message_of(
+    assert "should be a NumPy array" in failure(
         ensure_like, "9.2", "a", torch.ones(3), np.zeros(3)
     )
-    assert "has shape (2,) but should have shape (3,)" in message_of(
+    assert "has shape (2,) but should have shape (3,)" in failure(
         ensure_like, "9.2", "a", np.ones(2), np.zeros(3)
     )
-    assert "has dtype int64 but should have float64" in message_of(
+    assert "has dtype int64 but should have float64" in failure(
         ensure_like, "9.2", "a", np.ones(3, dtype=np.int64), np.zeros(3)
     )
-    assert "should not track gradients" in message_of(
+    assert "should not track gradients" in failure(
         ensure_like, "9.2", "t", torch.ones(3, requires_grad=True), torch.zeros(3)
     )
 
 
 def test_compare_arrays_writes_plain_numbers():
-    message = message_of(compare_arrays, "9.3", "x", np.array([1.0, 2.0]), np.ones(2))
+    message = failure(compare_arrays, "9.3", "x", np.array([1.0, 2.0]), np.ones(2))
     assert "x[1] is 2.0 but should be 1.0" in message
     assert "np." not in message
 
 
 def test_compare_arrays_explains_tensors_it_cannot_read():
     answer = torch.zeros(3, device="meta")
-    message = message_of(compare_arrays, "9.3", "t", answer, torch.zeros(3))
+    message = failure(compare_arrays, "9.3", "t", answer, torch.zeros(3))
     assert "cannot be read as numbers" in message and "meta" in message
 
 
 def test_compare_value_uses_the_right_article():
-    assert "should be a tuple but is an int" in message_of(
+    assert "should be a tuple but is an int" in failure(
         compare_value, "9.4", "v", 3, (1, 2)
     )
+
+
+# --- crashed and call -----------------------------------------------------------------
+
+
+def test_crashed_keeps_the_first_line_without_its_final_full_stop():
+    error = ValueError("shapes do not match.\nsecond line")
+    failed = crashed("9.5", "f", error, ": check the shapes")
+    assert isinstance(failed, CheckFailed)
+    assert str(failed) == (
+        "Exercise 9.5: f raised ValueError: shapes do not match: check the shapes."
+    )
+    assert str(crashed("9.5", "f", KeyError())) == "Exercise 9.5: f raised KeyError."
+    message = str(crashed("9.5", "f", ValueError("broadcast (2,) (3,) ")))
+    assert message.endswith("raised ValueError: broadcast (2,) (3,).")
+
+
+def test_call_returns_the_result_and_explains_stubs_crashes_and_non_functions():
+    assert call("9.5", lambda x: 2 * x, 3) == 6
+
+    def stub():
+        raise NotImplementedError
+
+    def buggy():
+        raise ZeroDivisionError("division by zero")
+
+    assert "stub still raises NotImplementedError" in failure(call, "9.5", stub)
+    assert failure(call, "9.5", buggy) == (
+        "Exercise 9.5: buggy raised ZeroDivisionError: division by zero."
+    )
+    assert "expected a function but got None" in failure(call, "9.5", None)
+
+
+# --- reading numbers and gradients ----------------------------------------------------
+
+
+def test_float_values_reads_arrays_tensors_and_lists_or_gives_none():
+    values = float_values(torch.tensor([1, 2], dtype=torch.int32))
+    assert values.dtype == np.float64 and values.tolist() == [1.0, 2.0]
+    assert float_values([[1, 2], [3, 4]]).shape == (2, 2)
+    assert float_values(torch.zeros(3, requires_grad=True)).tolist() == [0.0] * 3
+    for unreadable in [torch.zeros(2, device="meta"), "text", [[1, 2], [3]]]:
+        assert float_values(unreadable) is None
+
+
+def test_is_close_needs_a_readable_value_of_the_same_shape():
+    assert is_close(np.array([1.0, 2.0]), [1.0, 2.0 + 1e-7])
+    assert not is_close(np.array([1.0, 2.0]), [1.0, 2.0 + 1e-5])
+    assert is_close(np.array([1.0, 2.0]), [1.0, 2.0 + 1e-5], 1e-5, 1e-8)
+    assert not is_close(np.ones(2), np.ones((2, 1)))
+    assert not is_close(None, 0.0)
+    assert is_close(3, 3.0)
+
+
+@pytest.mark.parametrize(
+    "value", [2, 2.0, np.float32(2.0), np.int64(2), np.array(2.0), torch.tensor([2.0])]
+)
+def test_as_number_accepts_one_number_of_any_kind(value):
+    assert as_number("9.6", "x", value) == 2.0
+
+
+@pytest.mark.parametrize(
+    ("value", "phrase"),
+    [
+        (True, "x should be a number but is a bool."),
+        ("2", "x should be a number but is a str."),
+        (np.ones(2), "x should be a number but is a NumPy array of shape (2,)"),
+        (torch.zeros(1, device="meta"), "x should be a number but is a tensor"),
+        (float("nan"), "x is nan, not a finite number."),
+    ],
+)
+def test_as_number_explains_anything_else(value, phrase):
+    assert phrase in failure(as_number, "9.6", "x", value)
+
+
+def test_constant_ratio_finds_a_common_factor_and_respects_zeros():
+    expected = np.array([1.0, -2.0, 0.0, 4.0])
+    assert constant_ratio(-0.5 * expected, expected) == -0.5
+    assert constant_ratio(expected + [0, 0, 1, 0], expected) is None  # 0 became 1
+    assert constant_ratio(expected * [1, 2, 1, 1], expected) is None
+    assert constant_ratio(expected * np.nan, expected) is None
+    assert constant_ratio(np.ones(2), np.zeros(2)) is None
+
+
+def test_compare_gradient_names_known_factors_the_sign_and_other_factors():
+    expected = np.array([[1.0, -2.0], [0.5, 3.0]])
+    compare_gradient("9.7", "g", expected.copy(), expected)
+    halved = {0.5: "g is halved: drop the mean."}
+    assert failure(
+        compare_gradient, "9.7", "g", expected / 2, expected, factors=halved
+    ) == ("Exercise 9.7: g is halved: drop the mean.")
+    assert failure(compare_gradient, "9.7", "g", -expected, expected) == (
+        "Exercise 9.7: g has the wrong sign: check the sign of each factor in your "
+        "chain rule."
+    )
+    message = failure(
+        compare_gradient, "9.7", "g", -expected, expected, sign_hint="flip it"
+    )
+    assert message.endswith("g has the wrong sign: flip it.")
+    message = failure(
+        compare_gradient, "9.7", "g", 3 * expected, expected, factor_hint="look at N"
+    )
+    assert message.endswith("g is off by a constant factor of 3: look at N.")
+    # Without factor_hint, any other factor is explained by compare_arrays.
+    assert "g[0, 0] is 3.0 but should be 1.0" in failure(
+        compare_gradient, "9.7", "g", 3 * expected, expected
+    )
+    assert "has shape (4,)" in failure(
+        compare_gradient, "9.7", "g", expected.ravel(), expected
+    )
+
+
+def test_compare_gradient_takes_tensors_and_tolerances():
+    expected = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    compare_gradient("9.7", "g", expected * (1 + 1e-6), expected)
+    message = failure(
+        compare_gradient, "9.7", "g", expected * (1 + 1e-6), expected, rtol=1e-8
+    )
+    assert "this tensor has the right shape" in message
+
+
+# --- seeds, threads and source code ---------------------------------------------------
+
+
+def test_exercise_rng_depends_on_the_exercise_only():
+    np.random.seed(1)
+    first = exercise_rng("2.4").normal(size=3)
+    np.random.seed(2)
+    assert np.array_equal(first, exercise_rng("2.4").normal(size=3))
+    assert not np.array_equal(first, exercise_rng("2.5").normal(size=3))
+
+
+def test_torch_seed_seeds_inside_and_restores_the_state_after():
+    state = torch.random.get_rng_state()
+    with torch_seed(7):
+        first = torch.rand(3)
+    assert torch.equal(state, torch.random.get_rng_state())
+    with torch_seed(7):
+        assert torch.equal(first, torch.rand(3))
+
+
+def test_one_thread_runs_with_one_thread_and_restores_the_setting():
+    seen = []
+
+    @one_thread
+    def checker(fail: bool = False) -> None:
+        """A checker that notes its thread count."""
+        seen.append(torch.get_num_threads())
+        if fail:
+            raise CheckFailed("9.8", "wrong.")
+
+    threads = torch.get_num_threads()
+    checker()
+    with pytest.raises(CheckFailed):
+        checker(fail=True)
+    assert seen == [1, 1]
+    assert torch.get_num_threads() == threads
+    assert checker.__name__ == "checker" and "thread count" in checker.__doc__
+
+
+def loop_for(xs):
+    """Sums with a for loop."""
+    total = 0
+    for x in xs:
+        total += x
+    return total
+
+
+def loop_while(xs):
+    """Sums with a while loop."""
+    total, i = 0, 0
+    while i < len(xs):
+        total, i = total + xs[i], i + 1
+    return total
+
+
+def loop_comprehension(xs):
+    """Sums with a comprehension."""
+    return sum([x for x in xs])
+
+
+def calls_conv(X, W):
+    """Calls the library's convolution."""
+    return torch.nn.functional.conv2d(X, W)
+
+
+def test_source_uses_names_loops_and_calls():
+    assert source_uses(loop_for) == "a for loop"
+    assert source_uses(loop_while) == "a while loop"
+    assert source_uses(loop_comprehension) == "a comprehension"
+    assert source_uses(loop_while, loop="a Python loop") == "a Python loop"
+    assert source_uses(calls_conv) is None
+    assert source_uses(calls_conv, ("conv2d",)) == "conv2d itself"
+    assert source_uses(lambda xs: sum(xs)) is None
+
+
+def test_source_uses_gives_none_without_source():
+    namespace = {}
+    exec("def f(xs):\n    return [x for x in xs]\n", namespace)
+    assert source_uses(namespace["f"]) is None
+    assert source_uses(len) is None

@@ -5,11 +5,19 @@ plain sentence. In Jupyter it is shown as that sentence alone, without a traceba
 from our internals. A right answer prints a short confirmation.
 
 Chapter-specific checkers live in ``dlbook.checks.chNN`` and are built from the
-helpers here, so every checker explains shapes, dtypes and values the same way.
+helpers here, so every checker explains shapes, dtypes and values the same way. The
+helpers at the end (seeds, threads, reading a function's source) keep checkers
+reproducible and leave the notebook's state alone.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import functools
+import inspect
+import textwrap
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -17,13 +25,23 @@ import torch
 
 __all__ = [
     "CheckFailed",
+    "as_number",
     "call",
     "compare_arrays",
+    "compare_gradient",
     "compare_shape",
     "compare_value",
+    "constant_ratio",
+    "crashed",
     "ensure",
     "ensure_like",
+    "exercise_rng",
+    "float_values",
+    "is_close",
+    "one_thread",
     "passed",
+    "source_uses",
+    "torch_seed",
 ]
 
 
@@ -71,6 +89,16 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
+def crashed(exercise: str, what: str, error: Exception, hint: str = "") -> CheckFailed:
+    """Return the one-line failure saying that ``what`` raised ``error``, then ``hint``."""
+    lines = str(error).splitlines()
+    detail = lines[0].rstrip(" .:") if lines else ""
+    message = f"{what} raised {type(error).__name__}" + (
+        f": {detail}" if detail else ""
+    )
+    return CheckFailed(exercise, f"{message}{hint}.")
+
+
 def call(exercise: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Call the student's ``fn``; turn a stub or a crash into a one-line CheckFailed."""
     name = getattr(fn, "__name__", "your answer")
@@ -84,10 +112,7 @@ def call(exercise: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
             f"{name} still raises NotImplementedError: replace the stub with your code.",
         ) from None
     except Exception as error:  # any student bug becomes one sentence
-        detail = str(error).splitlines()[0] if str(error) else ""
-        raise CheckFailed(
-            exercise, f"{name} raised {type(error).__name__}: {detail}".rstrip(": ") + "."
-        ) from None
+        raise crashed(exercise, name, error) from None
 
 
 def _first_mismatch(answer: np.ndarray, expected: np.ndarray, rtol: float, atol: float):
@@ -111,7 +136,9 @@ def ensure_like(
     """Check that ``answer`` has the kind, shape and dtype of ``expected`` (not values)."""
     want_tensor = isinstance(expected, torch.Tensor)
     if want_tensor and not isinstance(answer, torch.Tensor):
-        raise CheckFailed(exercise, f"{name} should be a tensor but is {_describe(answer)}.")
+        raise CheckFailed(
+            exercise, f"{name} should be a tensor but is {_describe(answer)}."
+        )
     if not want_tensor and not isinstance(answer, np.ndarray):
         raise CheckFailed(
             exercise, f"{name} should be a NumPy array but is {_describe(answer)}."
@@ -123,12 +150,15 @@ def ensure_like(
         )
     if check_dtype and answer.dtype != expected.dtype:
         raise CheckFailed(
-            exercise, f"{name} has dtype {answer.dtype} but should have {expected.dtype}."
+            exercise,
+            f"{name} has dtype {answer.dtype} but should have {expected.dtype}.",
         )
     if want_tensor:
         if answer.requires_grad != expected.requires_grad:
             want = "track" if expected.requires_grad else "not track"
-            raise CheckFailed(exercise, f"{name} should {want} gradients (requires_grad).")
+            raise CheckFailed(
+                exercise, f"{name} should {want} gradients (requires_grad)."
+            )
 
 
 def compare_arrays(
@@ -245,3 +275,159 @@ def compare_value(
     if reveal:
         raise CheckFailed(exercise, f"{name} is {answer!r} but should be {expected!r}.")
     raise CheckFailed(exercise, f"{name} is {answer!r}, which is not right: try again.")
+
+
+# --- reading numbers and gradients ----------------------------------------------------
+
+
+def float_values(answer: Any) -> np.ndarray | None:
+    """Return an array's or tensor's values as float64, or None if they are unreadable."""
+    try:
+        if isinstance(answer, torch.Tensor):
+            answer = answer.detach().cpu().numpy()
+        return np.asarray(answer, dtype=np.float64)
+    except (RuntimeError, TypeError, ValueError, NotImplementedError):
+        return None
+
+
+def is_close(a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Return True when ``a`` is readable, has the shape of ``b`` and agrees with it."""
+    if a is None:
+        return False
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def as_number(exercise: str, name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is one finite number (Python, NumPy or tensor)."""
+    if isinstance(value, bool):
+        raise CheckFailed(exercise, f"{name} should be a number but is a bool.")
+    number = None
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+    elif isinstance(value, np.ndarray | torch.Tensor) and value.ndim <= 1:
+        try:
+            if isinstance(value, torch.Tensor):
+                value = value.detach().cpu().numpy()
+            if value.size == 1 and np.issubdtype(value.dtype, np.number):
+                number = float(value.reshape(-1)[0])
+        except (RuntimeError, TypeError, NotImplementedError):  # meta, bfloat16...
+            number = None
+    if number is None:
+        raise CheckFailed(
+            exercise, f"{name} should be a number but is {_describe(value)}."
+        )
+    ensure(exercise, np.isfinite(number), f"{name} is {number}, not a finite number.")
+    return number
+
+
+def constant_ratio(answer: np.ndarray, expected: np.ndarray) -> float | None:
+    """Return r if ``answer == r * expected`` everywhere (zeros of expected stay 0)."""
+    mask = np.abs(expected) > 1e-12
+    if not mask.any() or not np.all(np.isfinite(answer)):
+        return None
+    if not np.allclose(answer[~mask], 0.0, atol=1e-12):
+        return None
+    ratio = answer[mask] / expected[mask]
+    if np.allclose(ratio, ratio[0], rtol=1e-6, atol=1e-12):
+        return float(ratio[0])
+    return None
+
+
+def compare_gradient(
+    exercise: str,
+    name: str,
+    answer: Any,
+    expected: np.ndarray | torch.Tensor,
+    *,
+    factors: dict[float, str] | None = None,
+    sign_hint: str = "check the sign of each factor in your chain rule",
+    factor_hint: str = "",
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+) -> None:
+    """Check a gradient as :func:`compare_arrays` does, naming a wrong sign or factor.
+
+    When ``answer`` is a constant multiple of ``expected``, ``factors`` maps a known
+    wrong factor to its message; a factor of -1 gets ``sign_hint``, and any other one
+    ``factor_hint`` where given (both without a final full stop).
+    """
+    ensure_like(exercise, name, answer, expected)
+    values, want = float_values(answer), float_values(expected)
+    if values is not None and not is_close(values, want, rtol, atol):
+        ratio = constant_ratio(values, want)
+        if ratio is not None:
+            for factor, message in (factors or {}).items():
+                ensure(exercise, not np.isclose(ratio, factor, rtol=1e-6), message)
+            ensure(
+                exercise,
+                not np.isclose(ratio, -1.0),
+                f"{name} has the wrong sign: {sign_hint}.",
+            )
+            if factor_hint and not np.isclose(ratio, 0.0):
+                raise CheckFailed(
+                    exercise,
+                    f"{name} is off by a constant factor of {ratio:.3g}: {factor_hint}.",
+                )
+    compare_arrays(exercise, name, answer, expected, rtol=rtol, atol=atol)
+
+
+# --- seeds, threads and source code ---------------------------------------------------
+
+
+def exercise_rng(exercise: str) -> np.random.Generator:
+    """Return a NumPy generator seeded per exercise, independent of the notebook."""
+    return np.random.default_rng(int(exercise.replace(".", "")))
+
+
+@contextlib.contextmanager
+def torch_seed(seed: int) -> Iterator[None]:
+    """Seed torch's CPU generator inside the block; restore the caller's state after."""
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(seed)
+        yield
+
+
+def one_thread(checker: Callable[..., None]) -> Callable[..., None]:
+    """Run a checker with one intra-op thread, restoring the caller's setting after."""
+    # The checks use tiny tensors, for which a thread pool only adds overhead; on a
+    # busy 2-core machine that overhead made one training check fifty times slower.
+
+    @functools.wraps(checker)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            checker(*args, **kwargs)
+        finally:
+            torch.set_num_threads(threads)
+
+    return wrapper
+
+
+def source_uses(
+    fn: Callable, calls: tuple[str, ...] = (), loop: str = ""
+) -> str | None:
+    """Name the first Python loop or call of one of ``calls`` in ``fn``'s source, if any.
+
+    A loop is named by its kind ("a for loop", "a while loop", "a comprehension"), or
+    by ``loop`` where given; a call as "conv2d itself". None also when there is no
+    source to read (built-ins, code made by exec).
+    """
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For | ast.AsyncFor):
+            return loop or "a for loop"
+        if isinstance(node, ast.While):
+            return loop or "a while loop"
+        if isinstance(node, ast.comprehension):
+            return loop or "a comprehension"
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = getattr(func, "attr", None) or getattr(func, "id", "")
+            if name in calls:
+                return f"{name} itself"
+    return None

@@ -7,9 +7,6 @@ sentence. The shape questions never give the right shape away.
 
 from __future__ import annotations
 
-import ast
-import inspect
-import textwrap
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,14 +16,17 @@ import torch
 from torch import nn
 
 from dlbook.checks import (
-    CheckFailed,
     _describe,
     call,
     compare_arrays,
+    compare_gradient,
     compare_shape,
     ensure,
     ensure_like,
+    exercise_rng,
+    float_values,
     passed,
+    source_uses,
 )
 
 __all__ = [
@@ -40,11 +40,6 @@ __all__ = [
     "check_standardize",
     "check_to_tensor",
 ]
-
-
-def _rng(exercise: str) -> np.random.Generator:
-    """Return a generator seeded per exercise, independent of the notebook's seed."""
-    return np.random.default_rng(int(exercise.replace(".", "")))
 
 
 # --- Exercise 1.1: nested lists -------------------------------------------------------
@@ -181,7 +176,10 @@ def check_embedding_shapes(
 def check_one_hot(one_hot: Callable[[np.ndarray, int], Any]) -> None:
     """Check Exercise 1.4: ``one_hot(idx, n_classes)`` against a reference encoding."""
     ex = "1.4"
-    cases = [(np.array([2, 0, 3, 3, 1, 0]), 5), (_rng(ex).integers(0, 10, size=32), 10)]
+    cases = [
+        (np.array([2, 0, 3, 3, 1, 0]), 5),
+        (exercise_rng(ex).integers(0, 10, size=32), 10),
+    ]
     for idx, n_classes in cases:
         expected = np.zeros((len(idx), n_classes))  # (N, n_classes)
         expected[np.arange(len(idx)), idx] = 1.0
@@ -198,7 +196,7 @@ def check_standardize(standardize: Callable[[np.ndarray], Any]) -> None:
     ex = "1.5"
     n_samples = 20
     means, scales = np.array([5.0, -2.0, 0.0, 100.0]), np.array([1.0, 0.1, 3.0, 20.0])
-    X = _rng(ex).normal(means, scales, size=(n_samples, len(means)))  # (N, D)
+    X = exercise_rng(ex).normal(means, scales, size=(n_samples, len(means)))  # (N, D)
     expected = (X - X.mean(axis=0)) / X.std(axis=0)
     given = X.copy()
     answer = call(ex, standardize, given)
@@ -251,22 +249,6 @@ def _pairwise_broadcast(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return (diff**2).sum(axis=-1)  # (N, M)
 
 
-def _python_loop_in(fn: Callable) -> str | None:
-    """Name the Python loop in ``fn``'s source; None if there is none or no source."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError, IndentationError):
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.For | ast.AsyncFor):
-            return "a for loop"
-        if isinstance(node, ast.While):
-            return "a while loop"
-        if isinstance(node, ast.comprehension):
-            return "a comprehension"
-    return None
-
-
 def _seconds(fn: Callable, *args: Any) -> float:
     """Return the wall-clock time of one call of ``fn``."""
     start = time.perf_counter()
@@ -280,7 +262,7 @@ def check_pairwise_sq_distances(
     """Check Exercise 1.6: loop-free distances that match the loop and run fast."""
     ex, fn = "1.6", pairwise_sq_distances
     name = "pairwise_sq_distances(X, Y)"
-    rng = _rng(ex)
+    rng = exercise_rng(ex)
     for n, m, d in [(5, 7, 3), (1, 4, 2)]:
         X, Y = rng.normal(size=(n, d)), rng.normal(size=(m, d))
         expected = _pairwise_loop(X, Y)  # (n, m)
@@ -292,7 +274,7 @@ def check_pairwise_sq_distances(
             f"{name} gives distances, not squared distances: drop the square root.",
         )
         compare_arrays(ex, name, answer, expected)
-    loop = _python_loop_in(fn)
+    loop = source_uses(fn)
     ensure(
         ex,
         loop is None,
@@ -348,7 +330,7 @@ def check_to_tensor(
     ex = "1.7"
     cpu = torch.device("cpu")
     device = cpu if device is None else torch.device(device)
-    rng = _rng(ex)
+    rng = exercise_rng(ex)
     array = rng.normal(size=(3, 4)).astype(np.float32)
     values = array.copy()
     answer = call(ex, to_tensor, array, cpu)
@@ -375,40 +357,18 @@ def _regression_data(
     ex: str, n_samples: int, n_features: int
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Return float64 tensors X (N, D), y (N,) and w (D,) for a linear model."""
-    rng = _rng(ex)
+    rng = exercise_rng(ex)
     X = torch.from_numpy(rng.normal(size=(n_samples, n_features)))
     y = torch.from_numpy(rng.normal(size=n_samples))
     w = torch.from_numpy(rng.normal(size=n_features))
     return X, y, w
 
 
-def _as_numpy(tensor: torch.Tensor) -> np.ndarray | None:
-    """Return the tensor's values as an array, or None where they cannot be read."""
-    try:
-        return tensor.detach().cpu().numpy()
-    except (RuntimeError, TypeError, NotImplementedError):  # e.g. a meta tensor
-        return None
-
-
-def _compare_gradient(ex: str, name: str, answer: Any, expected: torch.Tensor) -> None:
-    """Compare a gradient, naming a wrong sign or a constant factor when that is all."""
-    ensure_like(ex, name, answer, expected)
-    got, want = _as_numpy(answer), expected.numpy()
-    if got is not None and not np.allclose(got, want):
-        ratio = got / want  # want has no zeros on random data
-        constant = np.all(np.isfinite(ratio)) and np.allclose(ratio, ratio[0])
-        if constant and not np.isclose(ratio[0], 0.0):
-            ensure(
-                ex,
-                not np.isclose(ratio[0], -1.0),
-                f"{name} has the wrong sign: check the sign of the residual X @ w - y.",
-            )
-            raise CheckFailed(
-                ex,
-                f"{name} is off by a constant factor of {ratio[0]:.3g}: check the 2 "
-                "that comes from the square and the 1 / N that comes from the mean.",
-            )
-    compare_arrays(ex, name, answer, expected)
+#: What to check when a gradient of the MSE is off by -1, or by another constant factor.
+MSE_SIGN_HINT = "check the sign of the residual X @ w - y"
+MSE_FACTOR_HINT = (
+    "check the 2 that comes from the square and the 1 / N that comes from the mean"
+)
 
 
 def check_mse_grad(mse_grad: Callable[..., Any]) -> None:
@@ -419,7 +379,14 @@ def check_mse_grad(mse_grad: Callable[..., Any]) -> None:
         leaf = w.clone().requires_grad_(True)
         ((X @ leaf - y) ** 2).mean().backward()
         answer = call(ex, mse_grad, X.clone(), y.clone(), w.clone())
-        _compare_gradient(ex, "mse_grad(X, y, w)", answer, leaf.grad)
+        compare_gradient(
+            ex,
+            "mse_grad(X, y, w)",
+            answer,
+            leaf.grad,
+            sign_hint=MSE_SIGN_HINT,
+            factor_hint=MSE_FACTOR_HINT,
+        )
     passed(ex, "Your formula agrees with autograd.")
 
 
@@ -430,7 +397,14 @@ def check_mse_grad_autograd(mse_grad_autograd: Callable[..., Any]) -> None:
     X, y, w = _regression_data(ex, 8, 3)
     expected = 2 / len(y) * X.T @ (X @ w - y)  # (D,)
     first = call(ex, fn, X.clone(), y.clone(), w)
-    _compare_gradient(ex, name, first, expected)
+    compare_gradient(
+        ex,
+        name,
+        first,
+        expected,
+        sign_hint=MSE_SIGN_HINT,
+        factor_hint=MSE_FACTOR_HINT,
+    )
     ensure(
         ex,
         not w.requires_grad and w.grad is None,
@@ -439,7 +413,7 @@ def check_mse_grad_autograd(mse_grad_autograd: Callable[..., Any]) -> None:
     )
     second = call(ex, fn, X.clone(), y.clone(), w)
     ensure_like(ex, name, second, expected)
-    values = _as_numpy(second)
+    values = float_values(second)
     ensure(
         ex,
         values is not None and np.allclose(values, expected.numpy()),

@@ -8,10 +8,8 @@ their own generators, so running them leaves the notebook's random state as it w
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,11 +21,19 @@ from torch.utils.data import DataLoader, TensorDataset
 from dlbook.checks import (
     CheckFailed,
     _describe,
+    as_number,
     call,
     compare_arrays,
+    compare_gradient,
+    constant_ratio,
     ensure,
     ensure_like,
+    exercise_rng,
+    float_values,
+    is_close,
+    one_thread,
     passed,
+    torch_seed,
 )
 
 __all__ = [
@@ -39,117 +45,6 @@ __all__ = [
     "check_train",
     "check_worked_example",
 ]
-
-
-# --- private helpers ------------------------------------------------------------------
-
-
-def _rng(exercise: str) -> np.random.Generator:
-    """Return a NumPy generator seeded per exercise, independent of the notebook."""
-    return np.random.default_rng(int(exercise.replace(".", "")))
-
-
-@contextlib.contextmanager
-def _torch_seed(seed: int) -> Iterator[None]:
-    """Seed torch's CPU generator inside the block; restore the caller's state after."""
-    with torch.random.fork_rng(devices=[]):
-        torch.default_generator.manual_seed(seed)
-        yield
-
-
-def _one_thread(checker: Callable[..., None]) -> Callable[..., None]:
-    """Run a checker with one intra-op thread, restoring the caller's setting after.
-
-    The checks use tiny tensors, for which a thread pool only adds overhead; on a busy
-    2-core machine that overhead made one training check fifty times slower.
-    """
-
-    @functools.wraps(checker)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            checker(*args, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
-
-    return wrapper
-
-
-def _number(ex: str, name: str, value: Any) -> float:
-    """Return ``value`` as a float if it is one number (Python, NumPy or tensor)."""
-    if isinstance(value, bool):
-        raise CheckFailed(ex, f"{name} should be a number but is a bool.")
-    number = None
-    if isinstance(value, int | float | np.integer | np.floating):
-        number = float(value)
-    elif isinstance(value, np.ndarray | torch.Tensor) and value.ndim <= 1:
-        try:
-            if isinstance(value, torch.Tensor):
-                value = value.detach().cpu().numpy()
-            if value.size == 1 and np.issubdtype(value.dtype, np.number):
-                number = float(value.reshape(-1)[0])
-        except (RuntimeError, TypeError, NotImplementedError):  # meta, bfloat16...
-            number = None
-    if number is None:
-        raise CheckFailed(ex, f"{name} should be a number but is {_describe(value)}.")
-    ensure(ex, np.isfinite(number), f"{name} is {number}, not a finite number.")
-    return number
-
-
-def _close(a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
-    """Return True when two numbers or arrays of the same shape agree."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
-
-
-def _values(answer: Any) -> np.ndarray | None:
-    """Return an array's or tensor's values as float64, or None if they are unreadable."""
-    try:
-        if isinstance(answer, torch.Tensor):
-            answer = answer.detach().cpu().numpy()
-        return np.asarray(answer, dtype=np.float64)
-    except (RuntimeError, TypeError, ValueError, NotImplementedError):
-        return None
-
-
-def _constant_ratio(answer: np.ndarray, expected: np.ndarray) -> float | None:
-    """Return r if ``answer == r * expected`` everywhere (zeros of expected stay 0)."""
-    mask = np.abs(expected) > 1e-12
-    if not mask.any() or not np.all(np.isfinite(answer)):
-        return None
-    if not np.allclose(answer[~mask], 0.0, atol=1e-12):
-        return None
-    ratio = answer[mask] / expected[mask]
-    if np.allclose(ratio, ratio[0], rtol=1e-6, atol=1e-12):
-        return float(ratio[0])
-    return None
-
-
-def _compare_gradient(
-    ex: str,
-    name: str,
-    answer: Any,
-    expected: np.ndarray,
-    factors: dict[float, str] | None = None,
-    rtol: float = 1e-6,
-    atol: float = 1e-9,
-) -> None:
-    """Compare a gradient array; name a wrong sign or a known constant factor."""
-    ensure_like(ex, name, answer, expected)
-    values = _values(answer)
-    if values is not None and not _close(values, expected, rtol, atol):
-        ratio = _constant_ratio(values, expected)
-        if ratio is not None:
-            for factor, message in (factors or {}).items():
-                ensure(ex, not np.isclose(ratio, factor, rtol=1e-6), message)
-            ensure(
-                ex,
-                not np.isclose(ratio, -1.0),
-                f"{name} has the wrong sign: check the sign of each factor in your "
-                "chain rule.",
-            )
-    compare_arrays(ex, name, answer, expected, rtol=rtol, atol=atol)
 
 
 # --- Exercise 2.1: the worked backpropagation example ---------------------------------
@@ -221,7 +116,7 @@ def _check_update(ex: str, name: str, answer: float) -> None:
     old, lr = EXAMPLE_PARAMS[name], EXAMPLE_LR
     grad = _worked_example()["grad"][name]
     new = f"{name}_new"
-    if _close(answer, old - lr * grad):
+    if is_close(answer, old - lr * grad):
         return
     # Each classic mistake: the value it gives and what it does wrong.
     mistakes = [
@@ -242,7 +137,9 @@ def _check_update(ex: str, name: str, answer: float) -> None:
             "(its input is negative, so the ReLU's derivative there is 0)",
         ),
     ]
-    found = [what for value, what in mistakes if grad != 0.0 and _close(answer, value)]
+    found = [
+        what for value, what in mistakes if grad != 0.0 and is_close(answer, value)
+    ]
     if len(found) == 1:
         raise CheckFailed(ex, f"{new} {found[0]}.")
     if found:
@@ -256,7 +153,7 @@ def _check_update(ex: str, name: str, answer: float) -> None:
     )
 
 
-@_one_thread
+@one_thread
 def check_worked_example(
     y: Any, mse: Any, w31_new: Any, w42_new: Any, w22_new: Any
 ) -> None:
@@ -265,7 +162,7 @@ def check_worked_example(
     ref = _worked_example()
     values = None
     if isinstance(y, list | tuple | np.ndarray | torch.Tensor):
-        values = _values(y)
+        values = float_values(y)
         if values is not None and values.dtype != np.float64:
             values = None
     ensure(
@@ -281,11 +178,11 @@ def check_worked_example(
     )
     ensure(ex, bool(np.all(np.isfinite(values))), "y holds values that are not finite.")
     for k in range(2):
-        if _close(values[k], ref["y"][k]):
+        if is_close(values[k], ref["y"][k]):
             continue
         ensure(
             ex,
-            not _close(values[k], ref["z"][k]),
+            not is_close(values[k], ref["z"][k]),
             f"y[{k}] is the input of the output unit's ReLU: apply the ReLU to get "
             f"y{k + 1}.",
         )
@@ -294,17 +191,17 @@ def check_worked_example(
             f"y[{k}] (that is y{k + 1}) is {values[k]:g}, which is not right: compute "
             f"h1 and h2 first, then y{k + 1} from them, each with its ReLU.",
         )
-    mse = _number(ex, "mse", mse)
-    if not _close(mse, ref["mse"]):
+    mse = as_number(ex, "mse", mse)
+    if not is_close(mse, ref["mse"]):
         ensure(
             ex,
-            not _close(mse, ref["sse"]),
+            not is_close(mse, ref["sse"]),
             "mse is the sum of the squared errors: the mean divides it by the number "
             "of outputs, 2.",
         )
         ensure(
             ex,
-            not _close(mse**2, ref["mse"]),
+            not is_close(mse**2, ref["mse"]),
             "mse is the root of the mean squared error: do not take the square root.",
         )
         raise CheckFailed(
@@ -314,7 +211,7 @@ def check_worked_example(
         )
     answers = {"w31": w31_new, "w42": w42_new, "w22": w22_new}
     for name, answer in answers.items():
-        _check_update(ex, name, _number(ex, f"{name}_new", answer))
+        _check_update(ex, name, as_number(ex, f"{name}_new", answer))
     passed(ex, "Outputs, MSE and all three updates are right.")
 
 
@@ -345,11 +242,11 @@ def _tuple_of(ex: str, fn_name: str, result: Any, names: tuple[str, ...]) -> tup
     return tuple(result)
 
 
-@_one_thread
+@one_thread
 def check_linear_backward(linear_backward: Callable[..., Any]) -> None:
     """Check Exercise 2.2: ``linear_backward(X, W, b, dY)`` against autograd."""
     ex = "2.2"
-    rng = _rng(ex)
+    rng = exercise_rng(ex)
     for n, d_in, d_out in [(6, 4, 3), (1, 5, 2)]:
         X = rng.normal(size=(n, d_in))
         W = rng.normal(size=(d_out, d_in))
@@ -362,16 +259,16 @@ def check_linear_backward(linear_backward: Callable[..., Any]) -> None:
         result = call(ex, linear_backward, X.copy(), W.copy(), b.copy(), dY.copy())
         dX, dW, db = _tuple_of(ex, "linear_backward", result, ("dX", "dW", "db"))
         _transposed(ex, "dX", dX, dX_ref, "X")
-        _compare_gradient(ex, "dX", dX, dX_ref)
+        compare_gradient(ex, "dX", dX, dX_ref, rtol=1e-6, atol=1e-9)
         _transposed(ex, "dW", dW, dW_ref, "W")
-        _compare_gradient(ex, "dW", dW, dW_ref)
+        compare_gradient(ex, "dW", dW, dW_ref, rtol=1e-6, atol=1e-9)
         factors = {}
         if n > 1:
             factors[1 / n] = (
                 "db is the average of the rows of dY but should be their sum: every "
                 "sample adds its own contribution to the gradient of b."
             )
-        _compare_gradient(ex, "db", db, db_ref, factors)
+        compare_gradient(ex, "db", db, db_ref, factors=factors, rtol=1e-6, atol=1e-9)
     passed(ex, "dX, dW and db agree with autograd.")
 
 
@@ -403,8 +300,8 @@ def _check_softmax(ex: str, softmax: Callable[..., Any], Z: np.ndarray) -> None:
     )
     expected = _softmax_ref(Z)
     ensure_like(ex, name, answer, expected)
-    values = _values(answer)
-    if values is not None and not _close(values, expected, 1e-6, 1e-12):
+    values = float_values(answer)
+    if values is not None and not is_close(values, expected, 1e-6, 1e-12):
         big = float(np.abs(Z).max())
         ensure(
             ex,
@@ -414,7 +311,7 @@ def _check_softmax(ex: str, softmax: Callable[..., Any], Z: np.ndarray) -> None:
         )
         ensure(
             ex,
-            not _close(values, _softmax_ref(Z, dim=0)),
+            not is_close(values, _softmax_ref(Z, dim=0)),
             f"{name} normalises each column: each row (one sample) should sum to 1 "
             "over the classes, so sum along axis=1.",
         )
@@ -427,13 +324,13 @@ def _check_softmax(ex: str, softmax: Callable[..., Any], Z: np.ndarray) -> None:
     compare_arrays(ex, name, answer, expected, rtol=1e-6, atol=1e-12)
 
 
-@_one_thread
+@one_thread
 def check_softmax_cross_entropy(
     softmax: Callable[..., Any], softmax_cross_entropy: Callable[..., Any]
 ) -> None:
     """Check Exercise 2.3: a stable softmax, the mean cross-entropy and its gradient."""
     ex = "2.3"
-    rng = _rng(ex)
+    rng = exercise_rng(ex)
     cases = [(6, 4, 0.0), (6, 5, 1000.0)]
     for n, c, scale in cases:
         _check_softmax(ex, softmax, _logits(rng, n, c, scale))
@@ -452,16 +349,16 @@ def check_softmax_cross_entropy(
             f"the loss is {loss} for logits as large as {np.abs(Z).max():.0f}: compute "
             "log-probabilities from shifted logits, Z - max - log(sum(exp(Z - max))).",
         )
-        loss = _number(ex, "the loss", loss)
-        if not _close(loss, loss_ref.item()):
+        loss = as_number(ex, "the loss", loss)
+        if not is_close(loss, loss_ref.item()):
             ensure(
                 ex,
-                not _close(loss, n * loss_ref.item()),
+                not is_close(loss, n * loss_ref.item()),
                 "the loss is the sum over the batch: return the mean, divide by N.",
             )
             ensure(
                 ex,
-                not _close(loss, -loss_ref.item()),
+                not is_close(loss, -loss_ref.item()),
                 "the loss has the wrong sign: the cross-entropy is minus the mean "
                 "log-probability of the true classes.",
             )
@@ -470,12 +367,12 @@ def check_softmax_cross_entropy(
                 f"the loss is {loss:g}, which is not right: average -log p[n, y[n]], "
                 "the log-probability of each sample's true class.",
             )
-        _compare_gradient(
+        compare_gradient(
             ex,
             "dZ",
             dZ,
             Zt.grad.numpy(),
-            {
+            factors={
                 n: "dZ is N times too large: the loss is the mean over the batch, so "
                 "divide softmax(Z) - one_hot(y) by N."
             },
@@ -522,11 +419,11 @@ def _forward_difference(f: Callable, x: np.ndarray, eps: float) -> np.ndarray:
     return grad
 
 
-@_one_thread
+@one_thread
 def check_numerical_gradient(numerical_gradient: Callable[..., Any]) -> None:
     """Check Exercise 2.4: central differences agree with autograd, x left unchanged."""
     ex = "2.4"
-    rng = _rng(ex)
+    rng = exercise_rng(ex)
     eps = 1e-5
     cases = [
         ("sin", _f_sin, rng.normal(size=(3, 4))),
@@ -545,15 +442,15 @@ def check_numerical_gradient(numerical_gradient: Callable[..., Any]) -> None:
         )
         expected = _autograd_of(f_name, x)
         ensure_like(ex, name, answer, expected)
-        values = _values(answer)
-        if values is not None and not _close(values, expected, 1e-6, 1e-8):
+        values = float_values(answer)
+        if values is not None and not is_close(values, expected, 1e-6, 1e-8):
             ensure(
                 ex,
-                not _close(values, _forward_difference(f, x, eps), 1e-6, 1e-8),
+                not is_close(values, _forward_difference(f, x, eps), 1e-6, 1e-8),
                 f"{name} uses a one-sided difference: the central difference "
                 "(f(x + eps) - f(x - eps)) / (2 * eps) is far more accurate.",
             )
-            ratio = _constant_ratio(values, expected)
+            ratio = constant_ratio(values, expected)
             ensure(
                 ex,
                 ratio is None or not np.isclose(ratio, 2.0, rtol=1e-4),
@@ -696,7 +593,7 @@ def _is_concat_of(cat: torch.Tensor, parts: list[torch.Tensor]) -> bool:
     return True
 
 
-@_one_thread
+@one_thread
 def check_batter_pitcher_ext(BatterPitcher2VecExt: Any) -> None:
     """Check Exercise 2.5: the layers, forward pass and gradients of the model."""
     ex = "2.5"
@@ -711,7 +608,7 @@ def check_batter_pitcher_ext(BatterPitcher2VecExt: Any) -> None:
         callable(cls),
         f"expected the class BatterPitcher2VecExt but got {_describe(cls)}.",
     )
-    with _torch_seed(25):
+    with torch_seed(25):
         model = call(ex, cls, **EXT_SIZES)
     ensure(
         ex,
@@ -733,7 +630,7 @@ def check_batter_pitcher_ext(BatterPitcher2VecExt: Any) -> None:
 
     forward.__name__ = "the model's forward"
     try:
-        with _torch_seed(25):
+        with torch_seed(25):
             out = call(ex, forward, *inputs.values())
     except CheckFailed:
         _out_of_range(ex, seen, layers)
@@ -836,7 +733,7 @@ TRAIN_BATCH = 32
 
 def _train_setup(device: torch.device) -> tuple[nn.Module, DataLoader, nn.Module, Any]:
     """A fixed small classification task: model, loader, loss and optimiser."""
-    rng = _rng("2.6")
+    rng = exercise_rng("2.6")
     X = rng.normal(size=(192, 8)).astype(np.float32)  # (N, D)
     teacher = rng.normal(size=(8, 3))
     y = (X @ teacher).argmax(axis=1)  # (N,) classes 0..2
@@ -847,7 +744,7 @@ def _train_setup(device: torch.device) -> tuple[nn.Module, DataLoader, nn.Module
         shuffle=True,
         generator=torch.Generator().manual_seed(26),
     )
-    with _torch_seed(26):
+    with torch_seed(26):
         model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
     model = model.to(device).eval()  # the loop must switch it to training mode
     loss_fn = nn.CrossEntropyLoss().to(device)
@@ -885,7 +782,7 @@ def _same_parameters(a: nn.Module, b: nn.Module) -> bool:
     )
 
 
-@_one_thread
+@one_thread
 def check_train(
     train: Callable[..., Any], device: torch.device | str | None = None
 ) -> None:
@@ -913,7 +810,7 @@ def check_train(
         loss_fn.register_forward_pre_hook(loss_hook),
     ]
     try:
-        with _torch_seed(26):
+        with torch_seed(26):
             losses = call(ex, train, model, loader, loss_fn, optimizer, TRAIN_EPOCHS)
     except CheckFailed:
         if log["wrong_device"] is not None:
@@ -956,7 +853,7 @@ def check_train(
             f"losses[{i}] is a tensor: store loss.item(), a plain float, so that the "
             "list does not keep every batch's graph alive.",
         )
-        _number(ex, f"losses[{i}]", value)
+        as_number(ex, f"losses[{i}]", value)
     n_batches = len(loader)
     ensure(
         ex,
@@ -997,15 +894,15 @@ def check_train(
             "for each batch do zero_grad, forward, loss, backward, step, once each.",
         )
     values = [float(v) for v in losses]
-    if not _close(values, ref_losses, 1e-5, 1e-7):
+    if not is_close(values, ref_losses, 1e-5, 1e-7):
         ensure(
             ex,
-            not _close(values, [sum(b) for b in ref_batches], 1e-5, 1e-7),
+            not is_close(values, [sum(b) for b in ref_batches], 1e-5, 1e-7),
             "each epoch's loss is the sum of its batch losses: return their average.",
         )
         ensure(
             ex,
-            not _close(values, [b[-1] for b in ref_batches], 1e-5, 1e-7),
+            not is_close(values, [b[-1] for b in ref_batches], 1e-5, 1e-7),
             "each epoch's loss is that of its last batch only: return the average "
             "over all its batches.",
         )
@@ -1034,8 +931,8 @@ def _check_dropout_eval(ex: str, dropout: Callable[..., Any], X: np.ndarray) -> 
     answer = call(ex, dropout, X.copy(), 0.5, False, np.random.default_rng(27))
     name = "dropout(X, 0.5, training=False, rng)"
     ensure_like(ex, name, answer, X)
-    values = _values(answer)
-    if values is not None and not _close(values, X, 1e-12, 0.0):
+    values = float_values(answer)
+    if values is not None and not is_close(values, X, 1e-12, 0.0):
         ensure(
             ex,
             bool(np.all(values != 0)),
@@ -1048,11 +945,11 @@ def _check_dropout_eval(ex: str, dropout: Callable[..., Any], X: np.ndarray) -> 
         )
 
 
-@_one_thread
+@one_thread
 def check_dropout(dropout: Callable[..., Any]) -> None:
     """Check Exercise 2.7: inverted dropout in training and evaluation mode."""
     ex = "2.7"
-    rng = _rng(ex)
+    rng = exercise_rng(ex)
     X = rng.normal(size=(200, 500)) + 0.1  # (N, D), no exact zeros
     _check_dropout_eval(ex, dropout, X)
     p = 0.3
@@ -1066,7 +963,7 @@ def check_dropout(dropout: Callable[..., Any]) -> None:
         "dropout changed the array X passed to it: return a new array instead.",
     )
     ensure_like(ex, name, answer, X)
-    values = _values(answer)
+    values = float_values(answer)
     ensure(ex, values is not None, f"{name} holds values that are not numbers.")
     dropped = values == 0  # (N, D)
     frac = float(dropped.mean())
@@ -1106,7 +1003,7 @@ def check_dropout(dropout: Callable[..., Any]) -> None:
                 f"in {name}, the kept elements {message}.",
             )
         raise CheckFailed(ex, f"in {name}, each kept element should equal X / (1 - p).")
-    again = _values(call(ex, dropout, X.copy(), p, True, gen))
+    again = float_values(call(ex, dropout, X.copy(), p, True, gen))
     ensure(
         ex,
         again is not None
@@ -1115,10 +1012,10 @@ def check_dropout(dropout: Callable[..., Any]) -> None:
         "two calls dropped exactly the same elements: draw a fresh mask from the rng "
         "passed in at every call.",
     )
-    answer = _values(call(ex, dropout, X.copy(), 0.0, True, gen))
+    answer = float_values(call(ex, dropout, X.copy(), 0.0, True, gen))
     ensure(
         ex,
-        answer is not None and _close(answer, X, 1e-12, 0.0),
+        answer is not None and is_close(answer, X, 1e-12, 0.0),
         "with p = 0, dropout in training mode should return X unchanged.",
     )
     passed(ex, f"It drops {frac:.1%} of the elements for p = {p} and keeps the mean.")

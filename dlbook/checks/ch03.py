@@ -9,12 +9,7 @@ the right shape away.
 
 from __future__ import annotations
 
-import ast
-import contextlib
-import functools
-import inspect
-import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,9 +24,16 @@ from dlbook.checks import (
     call,
     compare_arrays,
     compare_shape,
+    crashed,
     ensure,
     ensure_like,
+    exercise_rng,
+    float_values,
+    is_close,
+    one_thread,
     passed,
+    source_uses,
+    torch_seed,
 )
 
 __all__ = [
@@ -47,49 +49,6 @@ __all__ = [
 # --- private helpers ------------------------------------------------------------------
 
 
-def _rng(exercise: str) -> np.random.Generator:
-    """Return a NumPy generator seeded per exercise, independent of the notebook."""
-    return np.random.default_rng(int(exercise.replace(".", "")))
-
-
-@contextlib.contextmanager
-def _torch_seed(seed: int) -> Iterator[None]:
-    """Seed torch's CPU generator inside the block; restore the caller's state after."""
-    with torch.random.fork_rng(devices=[]):
-        torch.default_generator.manual_seed(seed)
-        yield
-
-
-def _one_thread(checker: Callable[..., None]) -> Callable[..., None]:
-    """Run a checker with one intra-op thread: tiny tensors gain nothing from more."""
-
-    @functools.wraps(checker)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            checker(*args, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
-
-    return wrapper
-
-
-def _values(answer: Any) -> np.ndarray | None:
-    """Return an array's or tensor's values as float64; None if they are unreadable."""
-    try:
-        if isinstance(answer, torch.Tensor):
-            answer = answer.detach().cpu().numpy()
-        return np.asarray(answer, dtype=np.float64)
-    except (RuntimeError, TypeError, ValueError, NotImplementedError):
-        return None
-
-
-def _close(a: np.ndarray | None, b: np.ndarray) -> bool:
-    """Return True when ``a`` is readable, has the shape of ``b`` and agrees with it."""
-    return a is not None and a.shape == b.shape and bool(np.allclose(a, b))
-
-
 def _correlate(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Slide ``kernel`` (k, k) over ``image`` (H, W) without padding, as conv2d does."""
     out = F.conv2d(
@@ -97,23 +56,6 @@ def _correlate(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         torch.from_numpy(np.ascontiguousarray(kernel))[None, None],  # (1, 1, k, k)
     )
     return out[0, 0].numpy()  # (H - k + 1, W - k + 1)
-
-
-def _source_uses(fn: Callable, calls: tuple[str, ...]) -> str | None:
-    """Name a Python loop or a call of one of ``calls`` in ``fn``'s source, if any."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError, IndentationError):
-        return None  # no source to read: built-ins, lambdas in odd places
-    for node in ast.walk(tree):
-        if isinstance(node, ast.For | ast.AsyncFor | ast.While | ast.comprehension):
-            return "a Python loop"
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = getattr(func, "attr", None) or getattr(func, "id", "")
-            if name in calls:
-                return f"{name} itself"
-    return None
 
 
 # --- Exercise 3.1: kernels that detect a pattern --------------------------------------
@@ -125,7 +67,7 @@ FLAT_FRACTION, OTHER_FRACTION = 0.1, 0.5
 def _as_kernel(ex: str, name: str, value: Any) -> np.ndarray:
     """Return ``value`` as a finite float64 array of shape (3, 3), or fail."""
     if isinstance(value, torch.Tensor):
-        readable = _values(value)
+        readable = float_values(value)
         ensure(
             ex,
             readable is not None,
@@ -254,7 +196,7 @@ def _check_diagonal_kernel(ex: str, kernel: np.ndarray) -> None:
         )
 
 
-@_one_thread
+@one_thread
 def check_pattern_kernels(edge_kernel: Any, diagonal_kernel: Any) -> None:
     """Check Exercise 3.1: two 3x3 kernels, each peaking on its own pattern."""
     ex = "3.1"
@@ -297,7 +239,7 @@ def _shape_layers() -> dict[str, nn.Module]:
 def _output_shapes() -> dict[str, tuple]:
     """Run each layer of Exercise 3.2 on a small batch; return its (C, H, W)."""
     # The meta device would skip the arithmetic, but its first use costs seconds.
-    with _torch_seed(32), torch.no_grad():
+    with torch_seed(32), torch.no_grad():
         X = torch.zeros(1, 3, 32, 32)  # (N, C, H, W)
         return {
             key: tuple(layer(X).shape[1:]) for key, layer in _shape_layers().items()
@@ -323,7 +265,7 @@ CHANNEL_HINT = (
 )
 
 
-@_one_thread
+@one_thread
 def check_output_shapes(shapes: Any) -> None:
     """Check Exercise 3.2: the predicted (C, H, W) after each of seven layers."""
     ex = "3.2"
@@ -375,7 +317,7 @@ def _count(layer: nn.Module) -> int:
 def _whole(ex: str, name: str, value: Any) -> int:
     """Return ``value`` as an int if it is a whole number, else fail."""
     if isinstance(value, torch.Tensor) and value.numel() == 1:
-        value = _values(value)
+        value = float_values(value)
         value = None if value is None else value.reshape(-1)[0]
     is_number = isinstance(value, int | float | np.integer | np.floating)
     if isinstance(value, bool) or not is_number or not float(value).is_integer():
@@ -460,7 +402,7 @@ def _check_linear_count(ex: str, linear_params: Callable, case: tuple) -> None:
     raise CheckFailed(ex, f"{name} is {answer} but should be {expected}.")
 
 
-@_one_thread
+@one_thread
 def check_param_counts(conv2d_params: Any, linear_params: Any) -> None:
     """Check Exercise 3.3: parameter counts by formula agree with PyTorch's layers."""
     ex = "3.3"
@@ -517,21 +459,24 @@ def _check_pool_values(
 ) -> None:
     """Name the classic mistakes of a pooling whose values are wrong."""
     expected = _pool_ref(F.max_pool2d, X, k, s)
-    if got is None or _close(got, expected):
+    if got is None or is_close(got, expected, 1e-5, 1e-8):
         return
     ensure(
         ex,
-        not _close(got, _pool_ref(F.avg_pool2d, X, k, s)),
+        not is_close(got, _pool_ref(F.avg_pool2d, X, k, s), 1e-5, 1e-8),
         f"{name} takes the mean of each window: max pooling keeps its largest value.",
     )
     ensure(
         ex,
-        not _close(got, -_pool_ref(F.max_pool2d, -X, k, s)),
+        not is_close(got, -_pool_ref(F.max_pool2d, -X, k, s), 1e-5, 1e-8),
         f"{name} takes the smallest value of each window instead of the largest.",
     )
     ensure(
         ex,
-        not (_close(got, np.maximum(expected, 0.0)) and (expected < 0).any()),
+        not (
+            is_close(got, np.maximum(expected, 0.0), 1e-5, 1e-8)
+            and (expected < 0).any()
+        ),
         f"{name} is never below 0, although some windows hold only negative numbers: "
         "start from the window's own values (window.max()), not from 0.",
     )
@@ -539,17 +484,17 @@ def _check_pool_values(
         mixed = np.broadcast_to(expected.max(axis=0), expected.shape)
         ensure(
             ex,
-            not _close(got, mixed),
+            not is_close(got, mixed, 1e-5, 1e-8),
             f"{name} takes the maximum over all channels: pool each channel on its "
             "own.",
         )
 
 
-@_one_thread
+@one_thread
 def check_max_pool(max_pool2d: Any) -> None:
     """Check Exercise 3.4: NumPy max pooling against torch's F.max_pool2d."""
     ex = "3.4"
-    rng = _rng(ex)
+    rng = exercise_rng(ex)
     cases = [  # (shape, kernel_size, stride); None is the default stride
         ((3, 6, 6), 2, None),
         ((2, 7, 10), 3, 2),
@@ -590,7 +535,7 @@ def check_max_pool(max_pool2d: Any) -> None:
                 "(round the number of windows down).",
             )
         ensure_like(ex, name, answer, expected)
-        _check_pool_values(ex, name, X, k, stride, _values(answer))
+        _check_pool_values(ex, name, X, k, stride, float_values(answer))
         compare_arrays(ex, name, answer, expected)
     passed(ex, "It agrees with F.max_pool2d, also for overlapping windows.")
 
@@ -625,11 +570,11 @@ def _conv_shape_hint(ex: str, name: str, got: tuple, case: tuple) -> None:
     )
 
 
-@_one_thread
+@one_thread
 def check_conv2d_unfold(conv2d_unfold: Any) -> None:
     """Check Exercise 3.5: convolution by unfold and a matrix product, as F.conv2d."""
     ex = "3.5"
-    rng = _rng(ex)
+    rng = exercise_rng(ex)
     cases = [  # ((N, C, H, W), n_filters, kernel_size, stride, padding)
         ((2, 3, 6, 7), 4, 3, 1, 0),
         ((1, 2, 7, 9), 3, 3, 2, 1),
@@ -650,23 +595,25 @@ def check_conv2d_unfold(conv2d_unfold: Any) -> None:
         if isinstance(answer, torch.Tensor) and tuple(got_shape) != expected.shape:
             _conv_shape_hint(ex, name, tuple(got_shape), case)
         ensure_like(ex, name, answer, expected)
-        got = _values(answer)
-        if got is not None and not _close(got, expected.numpy()):
+        got = float_values(answer)
+        if got is not None and not is_close(got, expected.numpy(), 1e-5, 1e-8):
             flipped = F.conv2d(X, weight.flip(-2, -1), bias, stride=s, padding=p)
             ensure(
                 ex,
-                not _close(got, flipped.numpy()),
+                not is_close(got, flipped.numpy(), 1e-5, 1e-8),
                 f"{name} flips the kernel: deep-learning libraries compute a "
                 "cross-correlation, so use the weights as they are.",
             )
             no_bias = F.conv2d(X, weight, None, stride=s, padding=p)
             ensure(
                 ex,
-                not _close(got, no_bias.numpy()),
+                not is_close(got, no_bias.numpy(), 1e-5, 1e-8),
                 f"{name} leaves out the bias: add bias[f] to every output of filter f.",
             )
         compare_arrays(ex, name, answer, expected)
-    used = _source_uses(conv2d_unfold, ("conv2d", "Conv2d", "_conv_forward"))
+    used = source_uses(
+        conv2d_unfold, ("conv2d", "Conv2d", "_conv_forward"), loop="a Python loop"
+    )
     ensure(
         ex,
         used is None,
@@ -752,20 +699,11 @@ def _check_cnn_layers(ex: str, model: nn.Module) -> None:
     )
 
 
-def _crash(ex: str, what: str, error: Exception, hint: str = "") -> CheckFailed:
-    """Return the one-line failure saying that ``what`` raised ``error``."""
-    detail = str(error).splitlines()[0].rstrip(".") if str(error) else ""
-    message = f"{what} raised {type(error).__name__}" + (
-        f": {detail}" if detail else ""
-    )
-    return CheckFailed(ex, f"{message}{hint}.")
-
-
 def _run_traced(ex: str, model: nn.Module, X: torch.Tensor) -> tuple[Any, list]:
     """Run the model on ``X`` and record its calls; explain a crash in one sentence."""
     trace = _Trace()
     try:
-        with _torch_seed(36), trace:
+        with torch_seed(36), trace:
             out = model(X)
     except NotImplementedError:
         raise CheckFailed(
@@ -780,7 +718,7 @@ def _run_traced(ex: str, model: nn.Module, X: torch.Tensor) -> tuple[Any, list]:
                 ": the classification layer's in_features should equal the number of "
                 "features left after pooling and flattening"
             )
-        raise _crash(ex, "the model's forward", error, hint) from None
+        raise crashed(ex, "the model's forward", error, hint) from None
     return out, trace.calls
 
 
@@ -873,12 +811,12 @@ def _check_cnn_gradients(ex: str, model: nn.Module, out: torch.Tensor) -> None:
         "not detach tensors or use torch.no_grad() in forward.",
     )
     try:
-        with _torch_seed(36):
+        with torch_seed(36):
             grads = torch.autograd.grad(
                 out.sum(), list(params.values()), allow_unused=True
             )
     except Exception as error:  # e.g. an in-place change that autograd cannot undo
-        raise _crash(ex, "computing the gradients", error) from None
+        raise crashed(ex, "computing the gradients", error) from None
     for name, grad in zip(params, grads, strict=True):
         ensure(
             ex,
@@ -888,7 +826,7 @@ def _check_cnn_gradients(ex: str, model: nn.Module, out: torch.Tensor) -> None:
         )
 
 
-@_one_thread
+@one_thread
 def check_cnn_classifier(CNNClassifier: Any) -> None:
     """Check Exercise 3.6: layers, forward order, output shape and gradients."""
     ex = "3.6"
@@ -903,7 +841,7 @@ def check_cnn_classifier(CNNClassifier: Any) -> None:
         callable(cls),
         f"expected the class CNNClassifier but got {_describe(cls)}.",
     )
-    with _torch_seed(36):
+    with torch_seed(36):
         model = call(ex, cls)
     ensure(
         ex,
@@ -916,7 +854,7 @@ def check_cnn_classifier(CNNClassifier: Any) -> None:
         "the model has no forward method: define forward(self, x).",
     )
     _check_cnn_layers(ex, model)
-    with _torch_seed(36):
+    with torch_seed(36):
         X = torch.rand((1, 3, 32, 32))  # (N, C, H, W)
     out, calls = _run_traced(ex, model, X)
     _check_cnn_order(ex, calls)
