@@ -185,7 +185,7 @@ def test_checkers_leave_the_random_state_alone():
 @pytest.mark.parametrize(
     ("changes", "phrase"),
     [
-        ({"x_t": (6,)}, "shapes['x_t'] has 1 dimensions but the output has 2"),
+        ({"x_t": (6,)}, "shapes['x_t'] has 1 dimension but the output has 2"),
         ({"x_t": (6,)}, "None adds one of size 1 in front"),
         ({"earlier": (8, 6)}, "dimension 0 is wrong (counting from 0)"),
         ({"pairs": (7, 6)}, "adds up the sizes of dimension 1"),

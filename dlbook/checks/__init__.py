@@ -239,7 +239,8 @@ def compare_shape(
     if len(answer) != len(expected):
         raise CheckFailed(
             exercise,
-            f"{name} has {len(answer)} dimensions but the output has "
+            f"{name} has {len(answer)} dimension{'' if len(answer) == 1 else 's'} "
+            "but the output has "
             f"{len(expected)}{tail}.",
         )
     wrong = [
