@@ -156,7 +156,7 @@ def test_reference_answers_pass(checker, args, capsys):
     state, np_state = torch.get_rng_state(), np.random.get_state()
     start = time.perf_counter()
     checker(*args)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 30.0  # a loaded machine is slow, a hang is not
     assert re.match(r"\N{CHECK MARK} Exercise 2\.\d passed\.", capsys.readouterr().out)
     assert torch.equal(torch.get_rng_state(), state)
     assert np.random.get_state()[1].tolist() == np_state[1].tolist()

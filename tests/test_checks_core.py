@@ -21,7 +21,6 @@ from dlbook.checks import (
     exercise_rng,
     float_values,
     is_close,
-    one_thread,
     source_uses,
     torch_seed,
 )
@@ -244,25 +243,6 @@ def test_torch_seed_seeds_inside_and_restores_the_state_after():
     assert torch.equal(state, torch.random.get_rng_state())
     with torch_seed(7):
         assert torch.equal(first, torch.rand(3))
-
-
-def test_one_thread_runs_with_one_thread_and_restores_the_setting():
-    seen = []
-
-    @one_thread
-    def checker(fail: bool = False) -> None:
-        """A checker that notes its thread count."""
-        seen.append(torch.get_num_threads())
-        if fail:
-            raise CheckFailed("9.8", "wrong.")
-
-    threads = torch.get_num_threads()
-    checker()
-    with pytest.raises(CheckFailed):
-        checker(fail=True)
-    assert seen == [1, 1]
-    assert torch.get_num_threads() == threads
-    assert checker.__name__ == "checker" and "thread count" in checker.__doc__
 
 
 def loop_for(xs):

@@ -6,7 +6,7 @@ from our internals. A right answer prints a short confirmation.
 
 Chapter-specific checkers live in ``dlbook.checks.chNN`` and are built from the
 helpers here, so every checker explains shapes, dtypes and values the same way. The
-helpers at the end (seeds, threads, reading a function's source) keep checkers
+helpers at the end (seeds, reading a function's source) keep checkers
 reproducible and leave the notebook's state alone.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import functools
 import inspect
 import textwrap
 from collections.abc import Callable, Iterator
@@ -38,7 +37,6 @@ __all__ = [
     "exercise_rng",
     "float_values",
     "is_close",
-    "one_thread",
     "passed",
     "source_uses",
     "torch_seed",
@@ -373,7 +371,7 @@ def compare_gradient(
     compare_arrays(exercise, name, answer, expected, rtol=rtol, atol=atol)
 
 
-# --- seeds, threads and source code ---------------------------------------------------
+# --- seeds and source code ---------------------------------------------------
 
 
 def exercise_rng(exercise: str) -> np.random.Generator:
@@ -387,23 +385,6 @@ def torch_seed(seed: int) -> Iterator[None]:
     with torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(seed)
         yield
-
-
-def one_thread(checker: Callable[..., None]) -> Callable[..., None]:
-    """Run a checker with one intra-op thread, restoring the caller's setting after."""
-    # The checks use tiny tensors, for which a thread pool only adds overhead; on a
-    # busy 2-core machine that overhead made one training check fifty times slower.
-
-    @functools.wraps(checker)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            checker(*args, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
-
-    return wrapper
 
 
 def source_uses(

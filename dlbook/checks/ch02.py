@@ -31,7 +31,6 @@ from dlbook.checks import (
     exercise_rng,
     float_values,
     is_close,
-    one_thread,
     passed,
     torch_seed,
 )
@@ -153,7 +152,6 @@ def _check_update(ex: str, name: str, answer: float) -> None:
     )
 
 
-@one_thread
 def check_worked_example(
     y: Any, mse: Any, w31_new: Any, w42_new: Any, w22_new: Any
 ) -> None:
@@ -242,7 +240,6 @@ def _tuple_of(ex: str, fn_name: str, result: Any, names: tuple[str, ...]) -> tup
     return tuple(result)
 
 
-@one_thread
 def check_linear_backward(linear_backward: Callable[..., Any]) -> None:
     """Check Exercise 2.2: ``linear_backward(X, W, b, dY)`` against autograd."""
     ex = "2.2"
@@ -325,7 +322,6 @@ def _check_softmax(ex: str, softmax: Callable[..., Any], Z: np.ndarray) -> None:
     compare_arrays(ex, name, answer, expected, rtol=1e-6, atol=1e-12)
 
 
-@one_thread
 def check_softmax_cross_entropy(
     softmax: Callable[..., Any], softmax_cross_entropy: Callable[..., Any]
 ) -> None:
@@ -420,7 +416,6 @@ def _forward_difference(f: Callable, x: np.ndarray, eps: float) -> np.ndarray:
     return grad
 
 
-@one_thread
 def check_numerical_gradient(numerical_gradient: Callable[..., Any]) -> None:
     """Check Exercise 2.4: central differences agree with autograd, x left unchanged."""
     ex = "2.4"
@@ -594,7 +589,6 @@ def _is_concat_of(cat: torch.Tensor, parts: list[torch.Tensor]) -> bool:
     return True
 
 
-@one_thread
 def check_batter_pitcher_ext(BatterPitcher2VecExt: Any) -> None:
     """Check Exercise 2.5: the layers, forward pass and gradients of the model."""
     ex = "2.5"
@@ -783,7 +777,6 @@ def _same_parameters(a: nn.Module, b: nn.Module) -> bool:
     )
 
 
-@one_thread
 def check_train(
     train: Callable[..., Any], device: torch.device | str | None = None
 ) -> None:
@@ -946,7 +939,6 @@ def _check_dropout_eval(ex: str, dropout: Callable[..., Any], X: np.ndarray) -> 
         )
 
 
-@one_thread
 def check_dropout(dropout: Callable[..., Any]) -> None:
     """Check Exercise 2.7: inverted dropout in training and evaluation mode."""
     ex = "2.7"

@@ -30,7 +30,6 @@ from dlbook.checks import (
     exercise_rng,
     float_values,
     is_close,
-    one_thread,
     passed,
     source_uses,
     torch_seed,
@@ -196,7 +195,6 @@ def _check_diagonal_kernel(ex: str, kernel: np.ndarray) -> None:
         )
 
 
-@one_thread
 def check_pattern_kernels(edge_kernel: Any, diagonal_kernel: Any) -> None:
     """Check Exercise 3.1: two 3x3 kernels, each peaking on its own pattern."""
     ex = "3.1"
@@ -265,7 +263,6 @@ CHANNEL_HINT = (
 )
 
 
-@one_thread
 def check_output_shapes(shapes: Any) -> None:
     """Check Exercise 3.2: the predicted (C, H, W) after each of seven layers."""
     ex = "3.2"
@@ -402,7 +399,6 @@ def _check_linear_count(ex: str, linear_params: Callable, case: tuple) -> None:
     raise CheckFailed(ex, f"{name} is {answer} but should be {expected}.")
 
 
-@one_thread
 def check_param_counts(conv2d_params: Any, linear_params: Any) -> None:
     """Check Exercise 3.3: parameter counts by formula agree with PyTorch's layers."""
     ex = "3.3"
@@ -490,7 +486,6 @@ def _check_pool_values(
         )
 
 
-@one_thread
 def check_max_pool(max_pool2d: Any) -> None:
     """Check Exercise 3.4: NumPy max pooling against torch's F.max_pool2d."""
     ex = "3.4"
@@ -570,7 +565,6 @@ def _conv_shape_hint(ex: str, name: str, got: tuple, case: tuple) -> None:
     )
 
 
-@one_thread
 def check_conv2d_unfold(conv2d_unfold: Any) -> None:
     """Check Exercise 3.5: convolution by unfold and a matrix product, as F.conv2d."""
     ex = "3.5"
@@ -826,7 +820,6 @@ def _check_cnn_gradients(ex: str, model: nn.Module, out: torch.Tensor) -> None:
         )
 
 
-@one_thread
 def check_cnn_classifier(CNNClassifier: Any) -> None:
     """Check Exercise 3.6: layers, forward order, output shape and gradients."""
     ex = "3.6"

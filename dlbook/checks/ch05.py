@@ -32,7 +32,6 @@ from dlbook.checks import (
     ensure_like,
     exercise_rng,
     float_values,
-    one_thread,
     passed,
     source_uses,
     torch_seed,
@@ -154,7 +153,6 @@ CONTEXT_HINTS = {
 }
 
 
-@one_thread
 def check_context_shapes(shapes: Any) -> None:
     """Check Exercise 5.1: the predicted shape of each tensor of the slides' code."""
     ex = "5.1"
@@ -305,7 +303,6 @@ ANY_RANK = (
 ATTENTION_HINTS = {key: ANY_RANK for key in ("size", "shape", "imension")}
 
 
-@one_thread
 def check_attention(attention: Any) -> None:
     """Check Exercise 5.2: attention(Q, K, V, mask) against PyTorch's fused version."""
     ex = "5.2"
@@ -371,7 +368,6 @@ def check_attention(attention: Any) -> None:
 # --- Exercise 5.3: a causal mask ------------------------------------------------------
 
 
-@one_thread
 def check_causal_mask(causal_mask: Any) -> None:
     """Check Exercise 5.3: causal_mask(L), True where position i may attend to j."""
     ex = "5.3"
@@ -536,7 +532,6 @@ def _check_indivisible(ex: str, split_heads: Callable) -> None:
     )
 
 
-@one_thread
 def check_heads(split_heads: Any, merge_heads: Any) -> None:
     """Check Exercise 5.4: split_heads and merge_heads against reference reshapes."""
     ex = "5.4"
@@ -626,7 +621,6 @@ def _mha_mistakes(E: int, H: int, bias: bool, kdim: Any, vdim: Any) -> list[tupl
     return mistakes
 
 
-@one_thread
 def check_mha_param_count(mha_param_count: Any) -> None:
     """Check Exercise 5.5: a formula for the parameters of nn.MultiheadAttention."""
     ex = "5.5"
@@ -704,7 +698,6 @@ ADDITIVE_HINT = (
 ADDITIVE_HINTS = {key: ADDITIVE_HINT for key in ("size", "shape", "imension")}
 
 
-@one_thread
 def check_additive_scores(additive_scores: Any) -> None:
     """Check Exercise 5.6: additive (Bahdanau) scores v_a^T tanh(W_a h_t + V_a s)."""
     ex = "5.6"
@@ -806,7 +799,6 @@ ENCODING_MISTAKES = {
 }
 
 
-@one_thread
 def check_positional_encoding(positional_encoding: Any) -> None:
     """Check Exercise 5.7: sinusoidal positional encodings of shape (L, d_model)."""
     ex = "5.7"

@@ -31,7 +31,6 @@ from dlbook.checks import (
     exercise_rng,
     float_values,
     is_close,
-    one_thread,
     passed,
     torch_seed,
 )
@@ -191,7 +190,6 @@ def _count_mistakes(sizes: tuple[int, int, int]) -> list[tuple[int, str]]:
 COUNT_CASES = [(784, 400, 20), (784, 400, 2), (100, 32, 5), (64, 16, 16)]
 
 
-@one_thread
 def check_vae_param_count(vae_param_count: Any) -> None:
     """Check Exercise 6.1: the five layers' parameter count, against sum(p.numel())."""
     ex = "6.1"
@@ -335,7 +333,6 @@ def _check_draws(ex: str, reparameterize: Callable) -> None:
         )
 
 
-@one_thread
 def check_reparameterize(reparameterize: Any) -> None:
     """Check Exercise 6.2: shape, statistics over many draws, gradients, fresh noise."""
     ex = "6.2"
@@ -476,7 +473,6 @@ def _monte_carlo_kl(mu: torch.Tensor, logvar: torch.Tensor, draws: int) -> tuple
     return terms.mean().item(), terms.std().item() / np.sqrt(draws)
 
 
-@one_thread
 def check_kl_divergence(kl_divergence: Any) -> None:
     """Check Exercise 6.3: the analytic KL term against the formula and Monte Carlo."""
     ex = "6.3"
@@ -586,7 +582,6 @@ def _loss_mistakes(
     ]
 
 
-@one_thread
 def check_vae_loss(vae_loss: Any) -> None:
     """Check Exercise 6.4: BCE summed over pixels and images plus the KL term."""
     ex = "6.4"
@@ -799,7 +794,6 @@ def _check_decoder_output(ex: str, name: str, out: Any, rows: int) -> np.ndarray
     return values
 
 
-@one_thread
 def check_make_decoder(make_decoder: Any) -> None:
     """Check Exercise 6.5: layers, output shape and range, non-linearity, gradients."""
     ex = "6.5"
@@ -1083,7 +1077,6 @@ def _check_images(
     )
 
 
-@one_thread
 def check_generate(generate: Any) -> None:
     """Check Exercise 6.6: decoder input [z, one_hot], z ~ N(0, I), images out."""
     ex = "6.6"
