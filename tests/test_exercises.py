@@ -136,6 +136,8 @@ def test_sync_writes_then_checks(tmp_path, capsys):
     assert "stale: exercises/03_demo.ipynb" in capsys.readouterr().err
     assert main(["--root", str(tmp_path)]) == 0
     assert main(["--check", "--root", str(tmp_path)]) == 0
+    written = tmp_path / "exercises" / "03_demo.ipynb"
+    assert written.stat().st_mode & 0o044, "others cannot read the generated notebook"
     # Editing the solution makes the exercise stale again.
     edited = nbformat.read(tmp_path / "solutions" / "03_demo.ipynb", as_version=4)
     edited.cells[1].source = "import math, os"
