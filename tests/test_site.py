@@ -123,7 +123,12 @@ def test_solutions_stay_collapsed_until_clicked(browser, base_url, page):
         assert not code.is_displayed(), f"{page}: a solution's code is visible"
     assert len(hidden) >= 5, f"{page}: only {len(hidden)} hidden solutions"
     assert all("Solution to Exercise" in s for s in solutions)
+    from selenium.webdriver.support.ui import WebDriverWait
+
     summary = hidden[0].find_element(By.TAG_NAME, "summary")
-    browser.execute_script("arguments[0].scrollIntoView();", summary)
+    # Centre it, so that the sticky header does not cover what we click.
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", summary)
     summary.click()
-    assert hidden[0].find_element(By.CSS_SELECTOR, "div.highlight").is_displayed()
+    code = hidden[0].find_element(By.CSS_SELECTOR, "div.highlight")
+    WebDriverWait(browser, 5).until(lambda _: code.is_displayed())
+    assert hidden[0].get_attribute("open") is not None
