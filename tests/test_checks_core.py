@@ -10,7 +10,9 @@ from checks_helpers import failure
 from dlbook.checks import (
     CheckFailed,
     as_number,
+    build_model,
     call,
+    check_keys,
     compare_arrays,
     compare_gradient,
     compare_shape,
@@ -20,7 +22,9 @@ from dlbook.checks import (
     ensure_like,
     exercise_rng,
     float_values,
+    gradients_reach,
     is_close,
+    run_model,
     source_uses,
     torch_seed,
 )
@@ -286,3 +290,95 @@ def test_source_uses_gives_none_without_source():
     exec("def f(xs):\n    return [x for x in xs]\n", namespace)
     assert source_uses(namespace["f"]) is None
     assert source_uses(len) is None
+
+
+# --- build_model and gradients_reach --------------------------------------------------
+
+
+class _Tiny(torch.nn.Module):
+    def __init__(self, width=3):
+        super().__init__()
+        self.fc = torch.nn.Linear(2, width)
+        self.unused = torch.nn.Linear(2, 1)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def test_build_model_builds_the_class_under_a_seed():
+    a = build_model("9.1", _Tiny, "Tiny", 5, width=4)
+    b = build_model("9.1", _Tiny, "Tiny", 5, width=4)
+    assert a.fc.out_features == 4
+    assert torch.equal(a.fc.weight, b.fc.weight)
+
+
+@pytest.mark.parametrize(
+    ("cls", "phrase"),
+    [
+        (_Tiny(), "pass the class Tiny itself"),
+        (3, "expected the class Tiny but got an int"),
+        (lambda: 1 / 0, "raised ZeroDivisionError: division by zero"),
+        (lambda: "model", "Tiny() should build an nn.Module but gave a str"),
+    ],
+)
+def test_build_model_explains_wrong_classes(cls, phrase):
+    message = failure(build_model, "9.1", cls, "Tiny", 5)
+    assert phrase in message
+
+
+def test_gradients_reach_accepts_a_model_whose_parameters_all_get_gradients():
+    model = torch.nn.Linear(2, 3)
+    gradients_reach("9.1", model, model(torch.ones(4, 2)))
+
+
+def test_gradients_reach_names_what_is_cut_off():
+    model = _Tiny()
+    x = torch.ones(4, 2)
+    assert "model.unused.weight gets no gradient" in failure(
+        gradients_reach, "9.1", model, model(x)
+    )
+    assert "does not depend on its parameters" in failure(
+        gradients_reach, "9.1", model, model(x).detach()
+    )
+    model.unused.requires_grad_(False)
+    assert "model.unused.weight does not require" in failure(
+        gradients_reach, "9.1", model, model(x)
+    )
+
+
+# --- run_model and check_keys ----------------------------------------------------------
+
+
+def test_run_model_returns_the_output_and_explains_crashes():
+    model = torch.nn.Linear(3, 2)
+    assert run_model("9.1", model, torch.ones(4, 3)).shape == (4, 2)
+    message = failure(
+        run_model, "9.1", model, torch.ones(4, 5), in_features_hint="fix it"
+    )
+    assert message.startswith("Exercise 9.1: the model's forward raised RuntimeError")
+    assert message.endswith(": fix it.")
+    assert "fix it" not in failure(
+        run_model, "9.1", model, "text", in_features_hint="fix it"
+    )
+
+
+def test_run_model_recognises_a_stub():
+    class Stub(torch.nn.Module):
+        def forward(self, x):
+            raise NotImplementedError("Exercise 9.1: stub")
+
+    assert "still raises NotImplementedError" in failure(run_model, "9.1", Stub(), 1)
+
+
+def test_check_keys_wants_exactly_the_expected_keys():
+    expected = {"a": 1, "b": 2}
+    check_keys("9.1", "shapes", {"b": 0, "a": 0}, expected, "{'a': ...}", "a tuple")
+    assert "should be a dict like {'a': ...} but is a list" in failure(
+        check_keys, "9.1", "shapes", [1, 2], expected, "{'a': ...}", "a tuple"
+    )
+    assert "unexpected key 'c'" in failure(
+        check_keys, "9.1", "shapes", {"a": 0, "b": 0, "c": 0}, expected, "", ""
+    )
+    assert "no entry 'b': give a tuple for each of the keys 'a', 'b'" in failure(
+        check_keys, "9.1", "shapes", {"a": 0}, expected, "", "a tuple"
+    )

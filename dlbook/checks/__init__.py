@@ -413,3 +413,109 @@ def source_uses(
             if name in calls:
                 return f"{name} itself"
     return None
+
+
+def build_model(
+    exercise: str, cls: Any, name: str, seed: int, **kwargs: Any
+) -> torch.nn.Module:
+    """Build a student's model class ``cls`` (called ``name``) under a fixed seed.
+
+    Fails in one line when given a built model instead of the class, something that
+    cannot be called, a constructor that raises, or one that builds no ``nn.Module``.
+    """
+    ensure(
+        exercise,
+        not isinstance(cls, torch.nn.Module),
+        f"pass the class {name} itself, not a model built from it.",
+    )
+    ensure(
+        exercise, callable(cls), f"expected the class {name} but got {_describe(cls)}."
+    )
+    with torch_seed(seed):
+        model = call(exercise, cls, **kwargs)
+    ensure(
+        exercise,
+        isinstance(model, torch.nn.Module),
+        f"{name}({'...' if kwargs else ''}) should build an nn.Module but gave "
+        f"{_describe(model)}.",
+    )
+    return model
+
+
+def gradients_reach(exercise: str, model: torch.nn.Module, out: torch.Tensor) -> None:
+    """Check that the gradient of ``out.sum()`` reaches every parameter of ``model``."""
+    params = dict(model.named_parameters())
+    for name, param in params.items():
+        ensure(
+            exercise,
+            param.requires_grad,
+            f"model.{name} does not require gradients, so training would not change it.",
+        )
+    ensure(
+        exercise,
+        isinstance(out, torch.Tensor) and out.requires_grad,
+        "the model's output does not depend on its parameters through autograd: do "
+        "not detach tensors or use torch.no_grad() in forward.",
+    )
+    try:
+        grads = torch.autograd.grad(out.sum(), list(params.values()), allow_unused=True)
+    except Exception as error:  # e.g. an in-place change that autograd cannot undo
+        raise crashed(exercise, "computing the gradients", error) from None
+    for name, grad in zip(params, grads, strict=True):
+        ensure(
+            exercise,
+            grad is not None,
+            f"model.{name} gets no gradient from the output: use every layer you "
+            "create in __init__ in forward, and detach nothing.",
+        )
+
+
+def run_model(
+    exercise: str, model: Any, *inputs: Any, in_features_hint: str = ""
+) -> Any:
+    """Return ``model(*inputs)``; turn a stub or a crash into a one-line CheckFailed.
+
+    ``in_features_hint`` is added to the message when a linear layer got inputs of
+    the wrong width (PyTorch's "mat1 and mat2 shapes cannot be multiplied").
+    """
+    try:
+        return model(*inputs)
+    except NotImplementedError:
+        raise CheckFailed(
+            exercise,
+            "the model's forward still raises NotImplementedError: replace the stub "
+            "with your code.",
+        ) from None
+    except Exception as error:  # any student bug becomes one sentence
+        hint = ""
+        if in_features_hint and "mat1 and mat2" in str(error):
+            hint = f": {in_features_hint}"
+        raise crashed(exercise, "the model's forward", error, hint) from None
+
+
+def check_keys(
+    exercise: str, name: str, answer: Any, expected: dict, example: str, entry: str
+) -> None:
+    """Check that ``answer`` is a dict with exactly the keys of ``expected``.
+
+    ``example`` shows the dict's form in the message (``{'a': (C, H, W), ...}``),
+    ``entry`` what each value should be ("one (C, H, W) tuple").
+    """
+    keys = ", ".join(repr(key) for key in expected)
+    ensure(
+        exercise,
+        isinstance(answer, dict),
+        f"{name} should be a dict like {example} but is {_describe(answer)}.",
+    )
+    for key in answer:
+        ensure(
+            exercise,
+            key in expected,
+            f"{name} has an unexpected key {key!r}: use only the keys {keys}.",
+        )
+    for key in expected:
+        ensure(
+            exercise,
+            key in answer,
+            f"{name} has no entry {key!r}: give {entry} for each of the keys {keys}.",
+        )

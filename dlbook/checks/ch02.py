@@ -22,6 +22,7 @@ from dlbook.checks import (
     CheckFailed,
     _describe,
     as_number,
+    build_model,
     call,
     compare_arrays,
     compare_gradient,
@@ -592,24 +593,8 @@ def _is_concat_of(cat: torch.Tensor, parts: list[torch.Tensor]) -> bool:
 def check_batter_pitcher_ext(BatterPitcher2VecExt: Any) -> None:
     """Check Exercise 2.5: the layers, forward pass and gradients of the model."""
     ex = "2.5"
-    cls = BatterPitcher2VecExt
-    ensure(
-        ex,
-        not isinstance(cls, nn.Module),
-        "pass the class BatterPitcher2VecExt itself, not a model built from it.",
-    )
-    ensure(
-        ex,
-        callable(cls),
-        f"expected the class BatterPitcher2VecExt but got {_describe(cls)}.",
-    )
-    with torch_seed(25):
-        model = call(ex, cls, **EXT_SIZES)
-    ensure(
-        ex,
-        isinstance(model, nn.Module),
-        f"BatterPitcher2VecExt(...) should build an nn.Module but gave "
-        f"{_describe(model)}.",
+    model = build_model(
+        ex, BatterPitcher2VecExt, "BatterPitcher2VecExt", 25, **EXT_SIZES
     )
     layers = _check_ext_layers(ex, model)
     batch_size = 32

@@ -21,16 +21,19 @@ from torch.overrides import TorchFunctionMode
 from dlbook.checks import (
     CheckFailed,
     _describe,
+    build_model,
     call,
+    check_keys,
     compare_arrays,
     compare_shape,
-    crashed,
     ensure,
     ensure_like,
     exercise_rng,
     float_values,
+    gradients_reach,
     is_close,
     passed,
+    run_model,
     source_uses,
     torch_seed,
 )
@@ -267,26 +270,15 @@ def check_output_shapes(shapes: Any) -> None:
     """Check Exercise 3.2: the predicted (C, H, W) after each of seven layers."""
     ex = "3.2"
     expected_shapes = _output_shapes()
-    keys = ", ".join(repr(key) for key in expected_shapes)
-    ensure(
+    check_keys(
         ex,
-        isinstance(shapes, dict),
-        f"shapes should be a dict like {{'a': (C, H, W), ...}} but is "
-        f"{_describe(shapes)}.",
+        "shapes",
+        shapes,
+        expected_shapes,
+        "{'a': (C, H, W), ...}",
+        "one (C, H, W) tuple",
     )
-    for key in shapes:
-        ensure(
-            ex,
-            key in expected_shapes,
-            f"shapes has an unexpected key {key!r}: use only the keys {keys}.",
-        )
     for key, expected in expected_shapes.items():
-        ensure(
-            ex,
-            key in shapes,
-            f"shapes has no entry {key!r}: give one (C, H, W) tuple for each of the "
-            f"keys {keys}.",
-        )
         answer = shapes[key]
         name = f"shapes[{key!r}]"
         ensure(
@@ -696,23 +688,14 @@ def _check_cnn_layers(ex: str, model: nn.Module) -> None:
 def _run_traced(ex: str, model: nn.Module, X: torch.Tensor) -> tuple[Any, list]:
     """Run the model on ``X`` and record its calls; explain a crash in one sentence."""
     trace = _Trace()
-    try:
-        with torch_seed(36), trace:
-            out = model(X)
-    except NotImplementedError:
-        raise CheckFailed(
+    with torch_seed(36), trace:
+        out = run_model(
             ex,
-            "the model's forward still raises NotImplementedError: replace the stub "
-            "with your code.",
-        ) from None
-    except Exception as error:  # any student bug becomes one sentence
-        hint = ""
-        if "mat1 and mat2" in str(error):
-            hint = (
-                ": the classification layer's in_features should equal the number of "
-                "features left after pooling and flattening"
-            )
-        raise crashed(ex, "the model's forward", error, hint) from None
+            model,
+            X,
+            in_features_hint="the classification layer's in_features should equal "
+            "the number of features left after pooling and flattening",
+        )
     return out, trace.calls
 
 
@@ -788,59 +771,10 @@ def _check_cnn_output(ex: str, out: Any, batch_size: int) -> None:
     )
 
 
-def _check_cnn_gradients(ex: str, model: nn.Module, out: torch.Tensor) -> None:
-    """Check that the output's gradient reaches every parameter of the model."""
-    params = dict(model.named_parameters())
-    for name, param in params.items():
-        ensure(
-            ex,
-            param.requires_grad,
-            f"model.{name} does not require gradients, so training would not change "
-            "it.",
-        )
-    ensure(
-        ex,
-        out.requires_grad,
-        "the model's output does not depend on its parameters through autograd: do "
-        "not detach tensors or use torch.no_grad() in forward.",
-    )
-    try:
-        with torch_seed(36):
-            grads = torch.autograd.grad(
-                out.sum(), list(params.values()), allow_unused=True
-            )
-    except Exception as error:  # e.g. an in-place change that autograd cannot undo
-        raise crashed(ex, "computing the gradients", error) from None
-    for name, grad in zip(params, grads, strict=True):
-        ensure(
-            ex,
-            grad is not None,
-            f"model.{name} gets no gradient from the output: use every layer you "
-            "create in __init__ in forward, and detach nothing.",
-        )
-
-
 def check_cnn_classifier(CNNClassifier: Any) -> None:
     """Check Exercise 3.6: layers, forward order, output shape and gradients."""
     ex = "3.6"
-    cls = CNNClassifier
-    ensure(
-        ex,
-        not isinstance(cls, nn.Module),
-        "pass the class CNNClassifier itself, not a model built from it.",
-    )
-    ensure(
-        ex,
-        callable(cls),
-        f"expected the class CNNClassifier but got {_describe(cls)}.",
-    )
-    with torch_seed(36):
-        model = call(ex, cls)
-    ensure(
-        ex,
-        isinstance(model, nn.Module),
-        f"CNNClassifier() should build an nn.Module but gave {_describe(model)}.",
-    )
+    model = build_model(ex, CNNClassifier, "CNNClassifier", 36)
     ensure(
         ex,
         type(model).forward is not nn.Module.forward,
@@ -854,7 +788,7 @@ def check_cnn_classifier(CNNClassifier: Any) -> None:
     _check_cnn_output(ex, out, 1)
     out2, _ = _run_traced(ex, model, torch.cat([X, X.flip(-1)]))  # (2, 3, 32, 32)
     _check_cnn_output(ex, out2, 2)
-    _check_cnn_gradients(ex, model, out)
+    gradients_reach(ex, model, out)
     n_params = sum(p.numel() for p in model.parameters())
     passed(
         ex,

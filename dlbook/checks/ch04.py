@@ -23,15 +23,17 @@ from dlbook.checks import (
     CheckFailed,
     _describe,
     as_number,
+    build_model,
     call,
     compare_arrays,
-    crashed,
     ensure,
     ensure_like,
     exercise_rng,
     float_values,
+    gradients_reach,
     is_close,
     passed,
+    run_model,
     torch_seed,
 )
 
@@ -441,21 +443,13 @@ def _run_lstm_model(ex: str, model: nn.Module, X: torch.Tensor) -> tuple[Any, di
             handles.append(module.register_forward_pre_hook(linear_hook))
     try:
         with torch_seed(43):
-            out = model(X)
-    except NotImplementedError:
-        raise CheckFailed(
-            ex,
-            "the model's forward still raises NotImplementedError: replace the stub "
-            "with your code.",
-        ) from None
-    except Exception as error:  # any student bug becomes one sentence
-        hint = ""
-        if "mat1 and mat2" in str(error):
-            hint = (
-                ": the classification layer's in_features should equal the LSTM's "
-                "hidden size"
+            out = run_model(
+                ex,
+                model,
+                X,
+                in_features_hint="the classification layer's in_features should equal "
+                "the LSTM's hidden size",
             )
-        raise crashed(ex, "the model's forward", error, hint) from None
     finally:
         for handle in handles:
             handle.remove()
@@ -560,56 +554,10 @@ def _check_last_step(ex: str, log: dict) -> None:
     )
 
 
-def _check_gradients_reach(ex: str, model: nn.Module, out: torch.Tensor) -> None:
-    """Check that the output's gradient reaches every parameter of the model."""
-    params = dict(model.named_parameters())
-    for name, param in params.items():
-        ensure(
-            ex,
-            param.requires_grad,
-            f"model.{name} does not require gradients, so training would not change "
-            "it.",
-        )
-    ensure(
-        ex,
-        out.requires_grad,
-        "the model's output does not depend on its parameters through autograd: do "
-        "not detach tensors or use torch.no_grad() in forward.",
-    )
-    try:
-        grads = torch.autograd.grad(out.sum(), list(params.values()), allow_unused=True)
-    except Exception as error:  # e.g. an in-place change that autograd cannot undo
-        raise crashed(ex, "computing the gradients", error) from None
-    for name, grad in zip(params, grads, strict=True):
-        ensure(
-            ex,
-            grad is not None,
-            f"model.{name} gets no gradient from the output: use every layer you "
-            "create in __init__ in forward, and detach nothing.",
-        )
-
-
 def check_lstm_classifier(LSTMClassifier: Any) -> None:
     """Check Exercise 4.3: layers, output shapes, last-step reading and gradients."""
     ex = "4.3"
-    cls = LSTMClassifier
-    ensure(
-        ex,
-        not isinstance(cls, nn.Module),
-        "pass the class LSTMClassifier itself, not a model built from it.",
-    )
-    ensure(
-        ex,
-        callable(cls),
-        f"expected the class LSTMClassifier but got {_describe(cls)}.",
-    )
-    with torch_seed(43):
-        model = call(ex, cls)
-    ensure(
-        ex,
-        isinstance(model, nn.Module),
-        f"LSTMClassifier() should build an nn.Module but gave {_describe(model)}.",
-    )
+    model = build_model(ex, LSTMClassifier, "LSTMClassifier", 43)
     ensure(
         ex,
         type(model).forward is not nn.Module.forward,
@@ -625,7 +573,7 @@ def check_lstm_classifier(LSTMClassifier: Any) -> None:
     out3, log = _run_lstm_model(ex, model, X3)
     _check_lstm_output(ex, out3, 3)
     _check_last_step(ex, log)
-    _check_gradients_reach(ex, model, out3)
+    gradients_reach(ex, model, out3)
     n_params = sum(p.numel() for p in model.parameters())
     passed(
         ex,

@@ -26,6 +26,7 @@ from dlbook.checks import (
     _describe,
     as_number,
     call,
+    check_keys,
     compare_arrays,
     compare_shape,
     ensure,
@@ -157,25 +158,10 @@ def check_context_shapes(shapes: Any) -> None:
     """Check Exercise 5.1: the predicted shape of each tensor of the slides' code."""
     ex = "5.1"
     expected_shapes = _context_shapes()
-    keys = ", ".join(repr(key) for key in expected_shapes)
-    ensure(
-        ex,
-        isinstance(shapes, dict),
-        f"shapes should be a dict like {{'x_t': (...), ...}} but is "
-        f"{_describe(shapes)}.",
+    check_keys(
+        ex, "shapes", shapes, expected_shapes, "{'x_t': (...), ...}", "one tuple"
     )
-    for key in shapes:
-        ensure(
-            ex,
-            key in expected_shapes,
-            f"shapes has an unexpected key {key!r}: use only the keys {keys}.",
-        )
     for key, expected in expected_shapes.items():
-        ensure(
-            ex,
-            key in shapes,
-            f"shapes has no entry {key!r}: give one tuple for each of the keys {keys}.",
-        )
         compare_shape(
             ex,
             f"shapes[{key!r}]",
