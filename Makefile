@@ -19,6 +19,7 @@ help:
 	@echo "make lab        open JupyterLab on the book"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make bench      execute every notebook in full mode, print times and metrics"
+	@echo "                (the executed notebooks are kept in _build/bench)"
 
 $(INSTALLED): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,7 +66,7 @@ exercises: setup
 	$(BIN)/python -m dlbook.exercises
 
 bench: data
-	$(BIN)/python -m dlbook.bench
+	$(BIN)/python -m dlbook.bench --keep _build/bench
 
 clean:
 	rm -rf _build

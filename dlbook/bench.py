@@ -1,6 +1,6 @@
 """Time every notebook in full mode and collect its headline metric (``make bench``).
 
-Usage: ``python -m dlbook.bench [--quick] [NOTEBOOK ...]``. A notebook reports its
+Usage: ``python -m dlbook.bench [--quick] [--keep DIR] [NOTEBOOK ...]``. A notebook reports its
 headline result with :func:`record_metric`; the table gives notebook, device,
 seconds and those metrics.
 """
@@ -34,8 +34,14 @@ def default_notebooks(root: Path) -> list[Path]:
     return [p for p in chapters + solutions if ".ipynb_checkpoints" not in p.parts]
 
 
-def run_notebook(path: Path, quick: bool = False) -> tuple[float, list[dict]]:
-    """Execute one notebook in its own folder; return (seconds, recorded metrics)."""
+def run_notebook(
+    path: Path, quick: bool = False, keep: Path | None = None
+) -> tuple[float, list[dict]]:
+    """Execute one notebook in its own folder; return (seconds, recorded metrics).
+
+    With ``keep``, the executed notebook, outputs included, is written to that path
+    (also when a cell fails), so the numbers a chapter quotes can be read from the run.
+    """
     import nbformat
     from nbclient import NotebookClient
 
@@ -50,7 +56,12 @@ def run_notebook(path: Path, quick: bool = False) -> tuple[float, list[dict]]:
             notebook, timeout=3600, resources={"metadata": {"path": str(path.parent)}}
         )
         start = time.perf_counter()
-        client.execute(env=env)
+        try:
+            client.execute(env=env)
+        finally:  # a failed run is kept too, with its outputs up to the error
+            if keep is not None:
+                keep.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(notebook, keep)
         seconds = time.perf_counter() - start
         lines = metrics_file.read_text().splitlines() if metrics_file.exists() else []
     return seconds, [json.loads(line) for line in lines]
@@ -63,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dlbook.bench", description=__doc__)
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--quick", action="store_true", help="run in quick mode")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="save the executed notebooks under DIR"
+    )
     args = parser.parse_args(argv)
     root = Path.cwd()
     notebooks = args.notebooks or default_notebooks(root)
@@ -76,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in notebooks:
         name = path.resolve().relative_to(root) if path.is_absolute() else path
         try:
-            seconds, metrics = run_notebook(path, quick=args.quick)
+            keep = args.keep / name if args.keep else None
+            seconds, metrics = run_notebook(path, quick=args.quick, keep=keep)
         except Exception as error:  # report and go on with the other notebooks
             failed += 1
             reason = str(error).strip().splitlines()[-1][:120] if str(error) else ""

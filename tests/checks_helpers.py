@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from torch import nn
 
 from dlbook.checks import CheckFailed
 
@@ -51,3 +52,14 @@ COMMON_JUNK = [
     raises_not_implemented,
     raises_value_error,
 ]
+
+
+class WrongLayers(nn.Module):
+    """A model with none of the layers any exercise asks for."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.hidden(x)

@@ -66,3 +66,11 @@ def test_main_prints_a_table_and_reports_failures(tmp_path, monkeypatch, capsys)
     out = capsys.readouterr().out
     assert "| good.ipynb |" in out and "quick = 1" in out
     assert "| bad.ipynb |" in out and "failed" in out and "ZeroDivisionError" in out
+
+
+def test_run_notebook_keeps_the_executed_notebook(tmp_path):
+    path, kept = tmp_path / "tiny.ipynb", tmp_path / "out" / "chapters" / "tiny.ipynb"
+    nbformat.write(TINY, path)
+    run_notebook(path, keep=kept)
+    cell = nbformat.read(kept, as_version=4).cells[0]
+    assert cell.execution_count == 1

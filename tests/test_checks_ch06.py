@@ -9,6 +9,7 @@ import pytest
 import torch
 from checks_helpers import (
     COMMON_JUNK,
+    WrongLayers,
     failure,
     raises_not_implemented,
     raises_value_error,
@@ -712,17 +713,6 @@ def test_generate_wrong(fn, phrase):
 
 
 # --- robustness: junk never crashes a checker -----------------------------------------
-
-
-class WrongLayers(nn.Module):
-    """A model with none of the layers any exercise asks for."""
-
-    def __init__(self):
-        super().__init__()
-        self.hidden = nn.Linear(3, 2)
-
-    def forward(self, x):
-        return self.hidden(x)
 
 
 JUNK = [
