@@ -19,6 +19,7 @@ from dlbook.checks import (
     compare_value,
     constant_ratio,
     crashed,
+    describe,
     ensure_like,
     exercise_rng,
     float_values,
@@ -382,3 +383,23 @@ def test_check_keys_wants_exactly_the_expected_keys():
     assert "no entry 'b': give a tuple for each of the keys 'a', 'b'" in failure(
         check_keys, "9.1", "shapes", {"a": 0}, expected, "", "a tuple"
     )
+
+
+# --- describe ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (np.zeros((2, 3)), "a NumPy array of shape (2, 3) and dtype float64"),
+        (
+            torch.zeros(4, dtype=torch.int64),
+            "a tensor of shape (4,) and dtype torch.int64",
+        ),
+        (None, "None"),
+        ([1], "a list"),
+        (1, "an int"),
+    ],
+)
+def test_describe_names_types_in_plain_words(value, words):
+    assert describe(value) == words

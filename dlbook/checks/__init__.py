@@ -68,7 +68,7 @@ def ensure(exercise: str, condition: bool, message: str) -> None:
         raise CheckFailed(exercise, message)
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     """Name a value's type in words a student recognises (array, tensor, list...)."""
     if isinstance(value, np.ndarray):
         return f"a NumPy array of shape {value.shape} and dtype {value.dtype}"
@@ -101,7 +101,7 @@ def call(exercise: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Call the student's ``fn``; turn a stub or a crash into a one-line CheckFailed."""
     name = getattr(fn, "__name__", "your answer")
     if not callable(fn):
-        raise CheckFailed(exercise, f"expected a function but got {_describe(fn)}.")
+        raise CheckFailed(exercise, f"expected a function but got {describe(fn)}.")
     try:
         return fn(*args, **kwargs)
     except NotImplementedError:
@@ -135,11 +135,11 @@ def ensure_like(
     want_tensor = isinstance(expected, torch.Tensor)
     if want_tensor and not isinstance(answer, torch.Tensor):
         raise CheckFailed(
-            exercise, f"{name} should be a tensor but is {_describe(answer)}."
+            exercise, f"{name} should be a tensor but is {describe(answer)}."
         )
     if not want_tensor and not isinstance(answer, np.ndarray):
         raise CheckFailed(
-            exercise, f"{name} should be a NumPy array but is {_describe(answer)}."
+            exercise, f"{name} should be a NumPy array but is {describe(answer)}."
         )
     shape, want_shape = tuple(answer.shape), tuple(expected.shape)
     if shape != want_shape:
@@ -178,7 +178,7 @@ def compare_arrays(
         except (RuntimeError, TypeError, NotImplementedError):  # e.g. bfloat16, meta
             raise CheckFailed(
                 exercise,
-                f"{name} cannot be read as numbers: it is {_describe(answer)} "
+                f"{name} cannot be read as numbers: it is {describe(answer)} "
                 f"on the {answer.device.type} device.",
             ) from None
         expected = expected.detach().cpu().numpy()
@@ -219,13 +219,13 @@ def compare_shape(
         )
         raise CheckFailed(
             exercise,
-            f"{name} should be a tuple of integers{advice}, but is {_describe(answer)}.",
+            f"{name} should be a tuple of integers{advice}, but is {describe(answer)}.",
         )
     for size in answer:
         if isinstance(size, bool) or not isinstance(size, int | np.integer):
             raise CheckFailed(
                 exercise,
-                f"{name} should hold only integers, but holds {_describe(size)}.",
+                f"{name} should hold only integers, but holds {describe(size)}.",
             )
     answer, expected = tuple(int(size) for size in answer), tuple(expected)
     if answer == expected:
@@ -267,7 +267,7 @@ def compare_value(
     ):
         raise CheckFailed(
             exercise,
-            f"{name} should be a {type(expected).__name__} but is {_describe(answer)}.",
+            f"{name} should be a {type(expected).__name__} but is {describe(answer)}.",
         )
     elif answer == expected:
         return
@@ -314,7 +314,7 @@ def as_number(exercise: str, name: str, value: Any) -> float:
             number = None
     if number is None:
         raise CheckFailed(
-            exercise, f"{name} should be a number but is {_describe(value)}."
+            exercise, f"{name} should be a number but is {describe(value)}."
         )
     ensure(exercise, np.isfinite(number), f"{name} is {number}, not a finite number.")
     return number
@@ -429,7 +429,7 @@ def build_model(
         f"pass the class {name} itself, not a model built from it.",
     )
     ensure(
-        exercise, callable(cls), f"expected the class {name} but got {_describe(cls)}."
+        exercise, callable(cls), f"expected the class {name} but got {describe(cls)}."
     )
     with torch_seed(seed):
         model = call(exercise, cls, **kwargs)
@@ -437,7 +437,7 @@ def build_model(
         exercise,
         isinstance(model, torch.nn.Module),
         f"{name}({'...' if kwargs else ''}) should build an nn.Module but gave "
-        f"{_describe(model)}.",
+        f"{describe(model)}.",
     )
     return model
 
@@ -505,7 +505,7 @@ def check_keys(
     ensure(
         exercise,
         isinstance(answer, dict),
-        f"{name} should be a dict like {example} but is {_describe(answer)}.",
+        f"{name} should be a dict like {example} but is {describe(answer)}.",
     )
     for key in answer:
         ensure(

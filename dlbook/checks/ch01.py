@@ -16,11 +16,11 @@ import torch
 from torch import nn
 
 from dlbook.checks import (
-    _describe,
     call,
     compare_arrays,
     compare_gradient,
     compare_shape,
+    describe,
     ensure,
     ensure_like,
     exercise_rng,
@@ -50,7 +50,7 @@ def check_nested_lists(M: Any) -> None:
     ex, n_rows, n_cols = "1.1", 7, 5
     expected = [[5 * i + j for j in range(n_cols)] for i in range(n_rows)]
     ensure(
-        ex, isinstance(M, list), f"M should be a list of lists but is {_describe(M)}."
+        ex, isinstance(M, list), f"M should be a list of lists but is {describe(M)}."
     )
     ensure(
         ex,
@@ -62,7 +62,7 @@ def check_nested_lists(M: Any) -> None:
         ensure(
             ex,
             isinstance(row, list),
-            f"M[{i}] should be a list but is {_describe(row)}.",
+            f"M[{i}] should be a list but is {describe(row)}.",
         )
         ensure(
             ex,
@@ -80,7 +80,7 @@ def check_nested_lists(M: Any) -> None:
             ensure(
                 ex,
                 isinstance(value, int | np.integer) and not isinstance(value, bool),
-                f"M[{i}][{j}] should be an int but is {_describe(value)}.",
+                f"M[{i}][{j}] should be an int but is {describe(value)}.",
             )
             ensure(
                 ex,
@@ -311,7 +311,7 @@ def _check_tensor(
     ensure(
         ex,
         isinstance(answer, torch.Tensor),
-        f"{name} should be a tensor but is {_describe(answer)}.",
+        f"{name} should be a tensor but is {describe(answer)}.",
     )
     ensure(
         ex,

@@ -20,13 +20,13 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from dlbook.checks import (
     CheckFailed,
-    _describe,
     as_number,
     build_model,
     call,
     compare_arrays,
     compare_gradient,
     constant_ratio,
+    describe,
     ensure,
     ensure_like,
     exercise_rng,
@@ -167,7 +167,7 @@ def check_worked_example(
     ensure(
         ex,
         values is not None,
-        f"y should hold the two outputs, e.g. np.array([y1, y2]), but is {_describe(y)}.",
+        f"y should hold the two outputs, e.g. np.array([y1, y2]), but is {describe(y)}.",
     )
     values = values.reshape(-1)
     ensure(
@@ -235,7 +235,7 @@ def _tuple_of(ex: str, fn_name: str, result: Any, names: tuple[str, ...]) -> tup
     ensure(
         ex,
         isinstance(result, tuple | list) and len(result) == len(names),
-        f"{fn_name} should return a tuple ({what}) but returned {_describe(result)}"
+        f"{fn_name} should return a tuple ({what}) but returned {describe(result)}"
         + (f" of length {len(result)}." if isinstance(result, tuple | list) else "."),
     )
     return tuple(result)
@@ -491,7 +491,7 @@ def _layer(ex: str, model: nn.Module, name: str, kind: type, how: str) -> Any:
     ensure(
         ex,
         isinstance(layer, kind),
-        f"model.{name} should be an nn.{kind.__name__} but is {_describe(layer)}.",
+        f"model.{name} should be an nn.{kind.__name__} but is {describe(layer)}.",
     )
     return layer
 
@@ -622,7 +622,7 @@ def check_batter_pitcher_ext(BatterPitcher2VecExt: Any) -> None:
     ensure(
         ex,
         isinstance(out, torch.Tensor),
-        f"the model's forward should return a tensor but returned {_describe(out)}.",
+        f"the model's forward should return a tensor but returned {describe(out)}.",
     )
     ensure(
         ex,
@@ -817,7 +817,7 @@ def check_train(
     ensure(
         ex,
         isinstance(losses, list | tuple),
-        f"train should return a list of losses but returned {_describe(losses)}.",
+        f"train should return a list of losses but returned {describe(losses)}.",
     )
     ensure(
         ex,

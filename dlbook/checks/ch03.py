@@ -20,12 +20,12 @@ from torch.overrides import TorchFunctionMode
 
 from dlbook.checks import (
     CheckFailed,
-    _describe,
     build_model,
     call,
     check_keys,
     compare_arrays,
     compare_shape,
+    describe,
     ensure,
     ensure_like,
     exercise_rng,
@@ -73,13 +73,13 @@ def _as_kernel(ex: str, name: str, value: Any) -> np.ndarray:
         ensure(
             ex,
             readable is not None,
-            f"{name} cannot be read as numbers: it is {_describe(value)} on the "
+            f"{name} cannot be read as numbers: it is {describe(value)} on the "
             f"{value.device.type} device.",
         )
         value = readable
     if not isinstance(value, np.ndarray | list | tuple):
         raise CheckFailed(
-            ex, f"{name} should be a 3x3 NumPy array but is {_describe(value)}."
+            ex, f"{name} should be a 3x3 NumPy array but is {describe(value)}."
         )
     try:
         kernel = np.asarray(value, dtype=np.float64)
@@ -311,7 +311,7 @@ def _whole(ex: str, name: str, value: Any) -> int:
     is_number = isinstance(value, int | float | np.integer | np.floating)
     if isinstance(value, bool) or not is_number or not float(value).is_integer():
         raise CheckFailed(
-            ex, f"{name} should be a whole number but is {_describe(value)}."
+            ex, f"{name} should be a whole number but is {describe(value)}."
         )
     return int(value)
 
@@ -756,7 +756,7 @@ def _check_cnn_output(ex: str, out: Any, batch_size: int) -> None:
     ensure(
         ex,
         isinstance(out, torch.Tensor),
-        f"{given} returned {_describe(out)} but should return a tensor of shape "
+        f"{given} returned {describe(out)} but should return a tensor of shape "
         f"{shape}.",
     )
     got = tuple(out.shape)

@@ -21,11 +21,11 @@ from torch.overrides import TorchFunctionMode
 
 from dlbook.checks import (
     CheckFailed,
-    _describe,
     as_number,
     build_model,
     call,
     compare_arrays,
+    describe,
     ensure,
     ensure_like,
     exercise_rng,
@@ -187,7 +187,7 @@ def check_rnn_numpy(rnn_step: Any, rnn_forward: Any) -> None:
         ex,
         isinstance(result, tuple | list) and len(result) == 2,
         f"{name} should return a pair (states, h_last) but returned "
-        f"{_describe(result)}.",
+        f"{describe(result)}.",
     )
     got_states, got_last = result
     ensure_like(ex, "states", got_states, states)
@@ -466,7 +466,7 @@ def _check_lstm_output(ex: str, out: Any, batch_size: int) -> None:
     ensure(
         ex,
         isinstance(out, torch.Tensor),
-        f"{given} returned {_describe(out)} but should return a tensor of shape "
+        f"{given} returned {describe(out)} but should return a tensor of shape "
         f"{shape}.",
     )
     got = tuple(out.shape)
@@ -640,14 +640,14 @@ def check_clip_by_global_norm(clip_by_global_norm: Any) -> None:
             ex,
             isinstance(result, tuple | list) and len(result) == 2,
             f"{name} should return a pair (clipped, total_norm) but returned "
-            f"{_describe(result)}.",
+            f"{describe(result)}.",
         )
         clipped, total = result
         ensure(
             ex,
             isinstance(clipped, list | tuple) and len(clipped) == len(grads),
             f"the clipped gradients should be a list of {len(grads)} arrays, one per "
-            f"input array, but are {_describe(clipped)}"
+            f"input array, but are {describe(clipped)}"
             + (
                 f" of length {len(clipped)}."
                 if isinstance(clipped, list | tuple)
@@ -831,7 +831,7 @@ def _check_chunks(ex: str, log: dict, expected: list[int]) -> None:
         first is None
         or (isinstance(first, torch.Tensor) and not bool(first.detach().any())),
         "the first chunk should start from h = None (a zero state), not from "
-        f"{_describe(first)}.",
+        f"{describe(first)}.",
     )
     for i in range(1, n):
         h, previous = log["h_in"][i], log["h_out"][i - 1]
@@ -914,7 +914,7 @@ def check_tbptt(train_tbptt: Any) -> None:
         ex,
         isinstance(losses, list | tuple),
         f"train_tbptt should return the list of the chunks' losses but returned "
-        f"{_describe(losses)}.",
+        f"{describe(losses)}.",
     )
     ensure(
         ex,
@@ -964,7 +964,7 @@ def _beam_reference(
 def _as_beam(ex: str, label: str, beam: Any) -> tuple[tuple, float]:
     """Read one (tokens, score) pair, or fail naming what is malformed."""
     is_pair = isinstance(beam, tuple | list) and len(beam) == 2
-    what = _describe(beam)
+    what = describe(beam)
     if isinstance(beam, tuple | list):
         what = f"{what} of {len(beam)} items"
     ensure(ex, is_pair, f"{label} should be a pair (tokens, score) but is {what}.")
@@ -972,14 +972,14 @@ def _as_beam(ex: str, label: str, beam: Any) -> tuple[tuple, float]:
     ensure(
         ex,
         isinstance(tokens, tuple | list),
-        f"the tokens of {label} should be a tuple of ints but are {_describe(tokens)}.",
+        f"the tokens of {label} should be a tuple of ints but are {describe(tokens)}.",
     )
     for token in tokens:
         ensure(
             ex,
             isinstance(token, int | np.integer) and not isinstance(token, bool),
             f"the tokens of {label} should be a tuple of ints but hold "
-            f"{_describe(token)}.",
+            f"{describe(token)}.",
         )
     return tuple(int(t) for t in tokens), as_number(ex, f"the score of {label}", score)
 
@@ -1102,7 +1102,7 @@ def _check_step_case(ex: str, beam_search_step: Callable, case: tuple) -> None:
         ex,
         isinstance(result, list | tuple),
         f"{name} should return a list of (tokens, score) pairs but returned "
-        f"{_describe(result)}.",
+        f"{describe(result)}.",
     )
     got = [
         _as_beam(ex, f"item {j} returned by {name}", beam)

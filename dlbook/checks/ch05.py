@@ -23,12 +23,12 @@ from torch.nn import functional as F
 
 from dlbook.checks import (
     CheckFailed,
-    _describe,
     as_number,
     call,
     check_keys,
     compare_arrays,
     compare_shape,
+    describe,
     ensure,
     ensure_like,
     exercise_rng,
@@ -311,7 +311,7 @@ def check_attention(attention: Any) -> None:
                 ex,
                 isinstance(result, tuple | list),
                 f"attention should return a pair (output, weights) but returned "
-                f"{_describe(result)}.",
+                f"{describe(result)}.",
             )
             ensure(
                 ex,
@@ -513,7 +513,7 @@ def _check_indivisible(ex: str, split_heads: Callable) -> None:
         ) from None
     raise CheckFailed(
         ex,
-        f"{name} returned {_describe(answer)} but should raise ValueError, as 10 "
+        f"{name} returned {describe(answer)} but should raise ValueError, as 10 "
         "features cannot be shared equally among 4 heads.",
     )
 

@@ -20,12 +20,12 @@ from torch.nn import functional as F
 
 from dlbook.checks import (
     CheckFailed,
-    _describe,
     as_number,
     call,
     compare_arrays,
     compare_gradient,
     crashed,
+    describe,
     ensure,
     ensure_like,
     exercise_rng,
@@ -488,7 +488,7 @@ def check_kl_divergence(kl_divergence: Any) -> None:
         ensure(
             ex,
             isinstance(answer, torch.Tensor),
-            f"{name} should be a tensor but is {_describe(answer)}: keep the "
+            f"{name} should be a tensor but is {describe(answer)}: keep the "
             "computation in torch (no .item() or NumPy), so that it can be "
             "backpropagated.",
         )
@@ -619,7 +619,7 @@ def check_vae_loss(vae_loss: Any) -> None:
     ensure(
         ex,
         isinstance(answer, torch.Tensor),
-        f"{name} should be a tensor but is {_describe(answer)}: keep the "
+        f"{name} should be a tensor but is {describe(answer)}: keep the "
         "computation in torch (no .item()), so that loss.backward() works.",
     )
     ensure(
@@ -754,7 +754,7 @@ def _check_decoder_output(ex: str, name: str, out: Any, rows: int) -> np.ndarray
     ensure(
         ex,
         isinstance(out, torch.Tensor),
-        f"{given} returned {_describe(out)} but should return a tensor of shape "
+        f"{given} returned {describe(out)} but should return a tensor of shape "
         f"({rows}, {N_PIXELS}).",
     )
     shape = tuple(out.shape)
@@ -814,7 +814,7 @@ def check_make_decoder(make_decoder: Any) -> None:
         ensure(
             ex,
             isinstance(decoder, nn.Module),
-            f"{name} should return an nn.Module but returned {_describe(decoder)}.",
+            f"{name} should return an nn.Module but returned {describe(decoder)}.",
         )
         _check_decoder_layers(ex, name, decoder, latent, hidden, asked)
         with torch_seed(65):
@@ -918,7 +918,7 @@ def _decoder_input(
         ensure(
             ex,
             isinstance(x, torch.Tensor) and x.dim() == 2,
-            f"{name} passes the decoder {_describe(x)} but it expects a tensor of "
+            f"{name} passes the decoder {describe(x)} but it expects a tensor of "
             "shape (n, latent_dim + num_classes).",
         )
         parts.append(x)
@@ -1045,7 +1045,7 @@ def _check_images(
     ensure(
         ex,
         isinstance(images, torch.Tensor),
-        f"{name} returned {_describe(images)} but should return a tensor of shape "
+        f"{name} returned {describe(images)} but should return a tensor of shape "
         f"({n}, 1, 28, 28).",
     )
     shape = tuple(images.shape)
