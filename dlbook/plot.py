@@ -89,8 +89,14 @@ def heatmap(
     ax: Axes | None = None,
     cmap: str = "viridis",
     annotate: bool = False,
+    fmt: str | None = None,
 ) -> Axes:
-    """Draw a 2-D matrix (attention weights, a confusion matrix) with a colour bar."""
+    """Draw a 2-D matrix (attention weights, a confusion matrix) with a colour bar.
+
+    With ``annotate``, every cell shows its value, written with ``fmt`` (by default
+    whole numbers as they are and others to two significant digits), in black on
+    light cells and in white on dark ones.
+    """
     values = _to_numpy(matrix)
     if values.ndim != 2:
         raise ValueError(f"heatmap needs a 2-D matrix, got shape {values.shape}")
@@ -103,8 +109,22 @@ def heatmap(
     if ylabels is not None:
         ax.set_yticks(range(len(ylabels)), labels=list(ylabels))
     if annotate:
+        if fmt is None:
+            whole = np.all(np.isfinite(values)) and np.all(values == np.round(values))
+            fmt = ".0f" if whole else ".2g"
+        colours = image.cmap(image.norm(values))  # (rows, cols, RGBA) of each cell
         for (i, j), v in np.ndenumerate(values):
-            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=8, color="w")
+            r, g, b, _ = colours[i, j]
+            light = 0.299 * r + 0.587 * g + 0.114 * b > 0.5  # perceived brightness
+            ax.text(
+                j,
+                i,
+                format(v, fmt),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="black" if light else "white",
+            )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:

@@ -50,3 +50,16 @@ def test_heatmap_draws_on_given_axes():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "y", "z"]
     with pytest.raises(ValueError, match="2-D"):
         heatmap(np.zeros(3))
+
+
+def test_heatmap_annotations_stay_readable():
+    counts = np.array([[90, 3], [0, 7]])  # a confusion matrix: whole numbers
+    ax = heatmap(counts, annotate=True)
+    texts = {t.get_text(): t.get_color() for t in ax.texts}
+    assert set(texts) == {"90", "3", "0", "7"}
+    assert texts["90"] == "black"  # viridis is yellow at the top: dark text
+    assert texts["0"] == "white"  # and dark purple at the bottom: light text
+    ax = heatmap(np.array([[0.125, 0.875]]), annotate=True)
+    assert [t.get_text() for t in ax.texts] == ["0.12", "0.88"]
+    ax = heatmap(np.array([[0.125, 0.875]]), annotate=True, fmt=".1%")
+    assert [t.get_text() for t in ax.texts] == ["12.5%", "87.5%"]
