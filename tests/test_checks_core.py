@@ -21,6 +21,7 @@ from dlbook.checks import (
     crashed,
     describe,
     ensure_like,
+    ensure_linear_head,
     exercise_rng,
     float_values,
     gradients_reach,
@@ -403,3 +404,12 @@ def test_check_keys_wants_exactly_the_expected_keys():
 )
 def test_describe_names_types_in_plain_words(value, words):
     assert describe(value) == words
+
+
+def test_ensure_linear_head_wants_an_nn_linear_somewhere():
+    ensure_linear_head(
+        "9.1", torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 3))
+    )
+    assert "has no nn.Linear layer" in failure(
+        ensure_linear_head, "9.1", torch.nn.Sequential(torch.nn.ReLU())
+    )

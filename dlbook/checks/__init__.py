@@ -519,3 +519,12 @@ def check_keys(
             key in answer,
             f"{name} has no entry {key!r}: give {entry} for each of the keys {keys}.",
         )
+
+
+def ensure_linear_head(exercise: str, model: torch.nn.Module) -> None:
+    """Fail in one line unless ``model`` has an ``nn.Linear`` layer to classify with."""
+    ensure(
+        exercise,
+        any(isinstance(m, torch.nn.Linear) for m in model.modules()),
+        "the model has no nn.Linear layer: add one as the classification layer.",
+    )

@@ -28,6 +28,7 @@ from dlbook.checks import (
     describe,
     ensure,
     ensure_like,
+    ensure_linear_head,
     exercise_rng,
     float_values,
     gradients_reach,
@@ -678,11 +679,7 @@ def _check_cnn_layers(ex: str, model: nn.Module) -> None:
             lazy or conv.in_channels == c_in,
             f"{label} takes {conv.in_channels} input channels but {source}.",
         )
-    ensure(
-        ex,
-        any(isinstance(m, nn.Linear) for m in model.modules()),
-        "the model has no nn.Linear layer: add one as the classification layer.",
-    )
+    ensure_linear_head(ex, model)
 
 
 def _run_traced(ex: str, model: nn.Module, X: torch.Tensor) -> tuple[Any, list]:

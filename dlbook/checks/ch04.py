@@ -28,6 +28,7 @@ from dlbook.checks import (
     describe,
     ensure,
     ensure_like,
+    ensure_linear_head,
     exercise_rng,
     float_values,
     gradients_reach,
@@ -419,11 +420,7 @@ def _check_lstm_layers(ex: str, model: nn.Module) -> None:
         lstm.proj_size == 0,
         f"{label} projects its hidden state (proj_size): leave proj_size at 0.",
     )
-    ensure(
-        ex,
-        any(isinstance(m, nn.Linear) for m in model.modules()),
-        "the model has no nn.Linear layer: add one as the classification layer.",
-    )
+    ensure_linear_head(ex, model)
 
 
 def _run_lstm_model(ex: str, model: nn.Module, X: torch.Tensor) -> tuple[Any, dict]:
