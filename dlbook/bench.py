@@ -19,12 +19,38 @@ from pathlib import Path
 METRICS_ENV = "DLBOOK_METRICS"
 
 
-def record_metric(name: str, value: float) -> None:
-    """Note a notebook's headline result for ``make bench`` (does nothing otherwise)."""
+def glue(name: str, value: object) -> None:
+    """Store ``value`` for ``{glue:text}`name``` in the site's prose (no-op without myst-nb)."""
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:  # Colab, plain JupyterLab: the prose then names the output
+        return
+    myst_glue(name, value, display=False)
+
+
+def record_metric(
+    name: str,
+    value: float,
+    *,
+    at_least: float | None = None,
+    at_most: float | None = None,
+) -> float:
+    """Record a headline result (``make bench``, the results page) and glue it; return it.
+
+    ``at_least``/``at_most`` give the bar the notebook asserts, shown beside the value.
+    """
+    value = float(value)
+    glue(name, value)
     path = os.environ.get(METRICS_ENV)
     if path:
+        row: dict = {"name": name, "value": value}
+        if at_least is not None:
+            row["at_least"] = float(at_least)
+        if at_most is not None:
+            row["at_most"] = float(at_most)
         with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"name": name, "value": float(value)}) + "\n")
+            f.write(json.dumps(row) + "\n")
+    return value
 
 
 def default_notebooks(root: Path) -> list[Path]:
