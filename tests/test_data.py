@@ -482,11 +482,26 @@ def test_full_check_catches_a_changed_pixel(tmp_path: Path, small: Arrays) -> No
         data.check_mnist(tmp_path, full=True)
 
 
-def test_missing_files_point_to_make_data(tmp_path: Path, small: Arrays) -> None:
-    with pytest.raises(data.DataError, match="missing; run `make data`"):
+def test_missing_files_name_a_remedy_that_works_in_a_notebook(tmp_path: Path) -> None:
+    with pytest.raises(data.DataError, match="missing; run dlbook.data.prepare_mnist"):
         data.check_mnist(tmp_path)
-    with pytest.raises(data.DataError, match="missing; run `make data`"):
-        data.load_mnist_arrays(tmp_path, train=False)
+
+
+def test_load_mnist_arrays_prepares_missing_data_first(
+    tmp_path: Path, small: Arrays, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+
+    def fake_prepare(root: Path) -> Path:
+        calls.append(root)
+        data._write_mnist_files(_raw(root), small)
+        return root
+
+    monkeypatch.setattr(data, "prepare_mnist", fake_prepare)
+    images, _ = data.load_mnist_arrays(tmp_path, train=False)
+    assert calls == [tmp_path] and images.shape == (20, 28, 28)
+    data.load_mnist_arrays(tmp_path, train=True)  # prepared once, then only read
+    assert calls == [tmp_path]
 
 
 def test_load_mnist_arrays(tmp_path: Path, small: Arrays) -> None:
