@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,16 @@ def failure(checker: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
     message = str(info.value)
     assert "\n" not in message
     return message
+
+
+def passes(checker: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run a checker that must accept the answer (raises the checker's sentence if not)."""
+    checker(*args, **kwargs)
+
+
+def table_cases(table: dict[str, Iterable[tuple[Any, str]]], exercise: str) -> list:
+    """The (wrong answer, sentence) entries of one exercise, as pytest parameters."""
+    return [pytest.param(w, s, id=s[:40]) for w, s in table[exercise]]
 
 
 def raises_not_implemented(*args: Any, **kwargs: Any) -> Any:
