@@ -16,11 +16,10 @@ How a checker is written (``dlbook.checks.chNN``)::
     def check_standardize(standardize):
         ex = "1.5"
         X = exercise_rng(ex).normal(size=(20, 4))
-        got = call(ex, standardize, X)        # stub, crash, in-place change: one line
-        want = (X - X.mean(0)) / X.std(0)
-        ensure_like(ex, "standardize(X)", got, want)            # kind, shape, dtype
-        name_mistake(ex, got, MISTAKES[ex], X)   # the first mistake the answer equals
-        compare_arrays(ex, "standardize(X)", got, want)         # else: first wrong value
+        reference = lambda X: (X - X.mean(0)) / X.std(0)
+        # call (stub, crash, in-place change: one line), then for an answer that
+        # differs: the first mistake it equals, else kind, shape, dtype, first value
+        check_function(ex, standardize, reference, [(X,)], MISTAKES[ex])
         passed(ex, "Every column has mean 0 and standard deviation 1.")
 
 The tests iterate the same table: every wrong answer in it must fail with its sentence.
@@ -35,6 +34,8 @@ The mechanisms, each written once:
   reported as that error in one line with a hint that fits (:data:`CRASH_HINTS`); an
   argument changed in place is reported too.
 - :func:`same`, :func:`matching`, :func:`name_mistake`: compare results, name a mistake.
+- :func:`check_function`: the usual checker of a function answer, all of the above on
+  a list of cases.
 - :func:`whole_number`, :func:`as_number`, :func:`compare_shape`, :func:`ensure_like`,
   :func:`compare_arrays`, :func:`compare_gradient`, :func:`check_keys`: read and compare.
 - :func:`trace` and :func:`recording`: a model's leaf layers in the order its forward
@@ -70,6 +71,7 @@ __all__ = [
     "as_number",
     "build_model",
     "call",
+    "check_function",
     "check_keys",
     "compare_arrays",
     "compare_gradient",
@@ -532,6 +534,58 @@ def compare_gradient(
                 f"{name} is off by a constant factor of {r:.3g}: {factor_hint}.",
             )
     compare_arrays(exercise, name, answer, expected, rtol=rtol, atol=atol)
+
+
+def check_function(
+    exercise: str,
+    fn: Any,
+    reference: Callable,
+    cases: Sequence[tuple],
+    mistakes: Mistakes = (),
+    *,
+    name: str | None = None,
+    parts: Sequence[str] = (),
+    check_dtype: bool = True,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+) -> None:
+    """Run ``fn`` and ``reference`` on each case (a tuple of arguments) and compare.
+
+    An answer that differs is first matched against ``mistakes``; then kind, shape,
+    dtype and values are compared. ``parts`` names the items of a returned tuple.
+    """
+    name = name or getattr(fn, "__name__", "your answer")
+    for args in cases:
+        got = call(exercise, fn, *args, name=name)
+        with np.errstate(all="ignore"):
+            want = reference(*args)
+        if same(got, want, rtol, atol):
+            continue
+        name_mistake(exercise, got, mistakes, *args, rtol=rtol, atol=atol)
+        if parts:
+            ensure(
+                exercise,
+                isinstance(got, tuple | list) and len(got) == len(parts),
+                f"{name} should return a tuple ({', '.join(parts)}) but returned "
+                f"{describe(got)}.",
+            )
+        for part, g, w in zip(
+            parts or [name],
+            got if parts else [got],
+            want if parts else [want],
+            strict=True,
+        ):
+            if isinstance(w, np.ndarray | torch.Tensor):
+                compare_arrays(
+                    exercise, part, g, w, rtol=rtol, atol=atol, check_dtype=check_dtype
+                )
+            else:
+                value = as_number(exercise, part, g)
+                ensure(
+                    exercise,
+                    same(value, w, rtol, atol),
+                    f"{part} is {value:.6g} but should be {w:.6g}.",
+                )
 
 
 def check_keys(
