@@ -8,56 +8,86 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 # Root installs system packages directly; everyone else through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-# The site `make test` builds, in quick mode, apart from the full one `make book` builds.
-QUICK_SITE := _build/quick
+# Notebooks run from here, each alone in an empty folder, outside the repository.
+STAGE := $(or $(TMPDIR),/tmp)/dlbook-standalone-$(shell id -u)
+# The site's source: the book's pages with the executed notebooks and the results page.
+SITE_SRC := _build/src
+# How long each stage of `make test` took, printed at its end.
+START := $(shell date +%s)
+TIMES := _build/stage-times
+timed = mkdir -p _build; s=$$(date +%s); $(2); rc=$$?; \
+	echo "$(START) $(1) $$(( $$(date +%s) - s ))" >> $(TIMES); exit $$rc
+PYTEST_NOTEBOOKS := DLBOOK_QUICK=1 $(BIN)/pytest -c pyproject.toml --rootdir . \
+	-p tests.standalone -n 2 --dist loadscope --nbval-lax $(STAGE)/notebooks
 
-.PHONY: help setup data browser book test unit notebooks site lab exercises bench clean
+.PHONY: help setup data browser book test unit notebooks site html lab exercises bench clean
 
 help:
-	@echo "make book       build the site (full mode) into _build/html"
-	@echo "make test       run every test: unit, exercises in sync, notebooks, site"
+	@echo "make book       execute every notebook (full mode), build the site into _build/html"
+	@echo "make test       run every test: unit, exercises in sync, every notebook alone"
+	@echo "                (quick mode), the site and JupyterLab in headless Chromium"
 	@echo "make lab        open JupyterLab on the book"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make bench      execute every notebook in full mode, print times and metrics"
-	@echo "                (the executed notebooks are kept in _build/bench)"
+	@echo "                (executed notebooks and records in _build/executed)"
 
+# A venv left half-made (python3-venv missing, an interrupted install) is made again.
 $(INSTALLED): requirements.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(call timed,install,$(MAKE) --no-print-directory venv-packages)
+
+.PHONY: venv-packages
+venv-packages:
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { \
+	  rm -rf $(VENV); \
+	  $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip --version >/dev/null 2>&1 || { \
+	    rm -rf $(VENV); \
+	    echo "error: '$(PYTHON) -m venv' made no working venv: install Python's venv" \
+	      "module (Debian/Ubuntu: apt-get install python3-venv; macOS: it comes with" \
+	      "python.org's and Homebrew's Python)" >&2; exit 1; }; }
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	@touch $@
+	@touch $(INSTALLED)
 
 setup: $(INSTALLED)
 
 data: setup
-	$(BIN)/python -m dlbook.data
+	@$(call timed,data,$(BIN)/python -m dlbook.data)
 
-# Headless Chromium and its driver come from Debian, never from a test tool's download.
-browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
-	  $(SUDO) apt-get update -q && \
-	  $(SUDO) apt-get install -y -q --no-install-recommends chromium chromium-driver; }
+# Headless Chromium and its driver, found on PATH; on Debian installed when missing.
+# Never a test tool's own browser download.
+browser: setup
+	@$(call timed,browser,$(BIN)/python -m tests.browser --install)
 
 book: data
-	$(BIN)/jupyter-book build --all .
+	$(BIN)/python -m dlbook.bench
+	$(MAKE) --no-print-directory html
 	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
 
+# The site from what the notebooks printed when they were executed (by `make bench`
+# or by the notebook stage of `make test`): nothing is executed a second time.
+html:
+	$(BIN)/python -m dlbook.bench --site $(SITE_SRC)
+	rm -rf _build/html
+	$(BIN)/jupyter-book build --path-output $(CURDIR) $(SITE_SRC)
+
 test: setup data browser
-	$(BIN)/ruff check .
-	$(BIN)/python -m dlbook.exercises --check
-	$(MAKE) --no-print-directory unit notebooks site
+	@$(call timed,lint,$(BIN)/ruff check . && $(BIN)/python -m dlbook.exercises --check)
+	@$(MAKE) --no-print-directory unit notebooks site
+	@echo; echo "stage times (seconds):"; \
+	  awk -v start=$(START) '$$1 == start { printf "  %-10s %5d\n", $$2, $$3; t += $$3 } \
+	    END { printf "  %-10s %5d\n", "total", t }' $(TIMES)
 
 unit:
-	$(BIN)/pytest -m "not site"
+	@$(call timed,unit,$(BIN)/pytest -n 2 -m "not site and not executed")
 
 notebooks:
-	DLBOOK_QUICK=1 $(BIN)/pytest -p tests.notebook_times --nbval-lax \
-	  chapters solutions exercises
+	@rm -rf _build/executed
+	@$(call timed,notebooks,$(BIN)/python -m tests.standalone stage $(STAGE) && \
+	  $(PYTEST_NOTEBOOKS) && $(BIN)/pytest -m executed)
 
 site:
-	rm -rf $(QUICK_SITE)
-	DLBOOK_QUICK=1 $(BIN)/jupyter-book build --path-output $(QUICK_SITE) .
-	DLBOOK_SITE=$(QUICK_SITE)/_build/html $(BIN)/pytest -m site
+	@$(call timed,site,{ $(MAKE) --no-print-directory html > _build/site.log 2>&1 || \
+	  { tail -40 _build/site.log; false; }; } && DLBOOK_SITE=_build/html $(BIN)/pytest -m site)
 
 lab: data
 	$(BIN)/jupyter lab
@@ -66,7 +96,7 @@ exercises: setup
 	$(BIN)/python -m dlbook.exercises
 
 bench: data
-	$(BIN)/python -m dlbook.bench --keep _build/bench
+	$(BIN)/python -m dlbook.bench
 
 clean:
 	rm -rf _build

@@ -118,7 +118,7 @@ def generate(solution: NotebookNode, name: str) -> NotebookNode:
                     {
                         "cellView": "form",  # Colab shows only the title
                         "jupyter": {"source_hidden": True},  # JupyterLab
-                        "tags": ["hide-input"],  # the site
+                        "tags": ["hide-cell"],  # the site: code and output behind one click
                         "mystnb": {
                             "code_prompt_show": f"Show the solution to {check_due[0]}",
                             "code_prompt_hide": "Hide the solution",

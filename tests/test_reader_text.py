@@ -160,6 +160,18 @@ def used_glue_names(markdown: str) -> list[str]:
     return [name.split("::")[-1].split(":")[0].strip() for name in names]
 
 
+def bad_glue_formats(markdown: str) -> list[str]:
+    """Glue roles whose format spec Python's format() rejects for a number."""
+    bad = []
+    for role in GLUE_ROLE.findall(markdown):
+        key, _, spec = role.split("::")[-1].partition(":")
+        try:
+            format(1 if spec[-1:] in ("d", "b", "o", "x", "X", "c") else 0.5, spec)
+        except ValueError:
+            bad.append(role)
+    return bad
+
+
 NOTEBOOKS = [f for f in FILES if f.suffix == ".ipynb"]
 
 
@@ -177,6 +189,8 @@ def test_every_glued_name_is_glued_in_the_notebook(path):
         if not any(pattern.fullmatch(name) for pattern in glued)
     ]
     assert not missing, f"{path.relative_to(ROOT)} shows values nothing glues: {missing}"
+    bad = bad_glue_formats(markdown)
+    assert not bad, f"{path.relative_to(ROOT)} has glue roles with a bad format: {bad}"
 
 
 def test_glue_names_are_read_from_roles_and_calls():
@@ -186,3 +200,4 @@ def test_glue_names_are_read_from_roles_and_calls():
     patterns = glued_names(code)
     assert patterns[0].fullmatch("test_accuracy")
     assert patterns[1].fullmatch("acc_50_x") and not patterns[1].fullmatch("acc_50")
+    assert bad_glue_formats("{glue:text}`a:.2f}` and {glue:text}`b:,.0f`") == ["a:.2f}"]
