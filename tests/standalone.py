@@ -99,6 +99,7 @@ def stage(target: Path) -> Path:
             str(ROOT),
         ]
     )
+    shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools' leftovers
     wheel = next((target / "wheel").glob("dlbook-*.whl")).resolve()
     requirement = f'"dlbook @ {wheel.as_uri()}"'
     _run([sys.executable, "-m", "venv", "--without-pip", str(target / "venv")])
