@@ -23,6 +23,9 @@ SCALE = 1.5
 # The libraries that turn a drawing into PNG bytes; other versions may differ slightly.
 RENDERER = f"matplotlib {matplotlib.__version__}, Pillow {PIL.__version__}"
 FONT = "DejaVu Sans"
+# Pages show a diagram about 680 pixels wide, smaller than most designs: text is drawn
+# this much larger than its nominal size so that it stays readable there.
+FONT_SCALE = 1.2
 TEXT = "#1f2937"
 FORWARD = "#374151"
 GRADIENT = "#dc2626"
@@ -43,8 +46,8 @@ KINDS = {
 
 
 def px_to_pt(size: float) -> float:
-    """Convert a size in design pixels (1/100 inch) to typographic points."""
-    return size * 0.72
+    """Convert a font size in design pixels (1/100 inch) to typographic points."""
+    return size * 0.72 * FONT_SCALE
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ TOP, GATES, BUS = 60, 225, 295
 
 def gate(c: Canvas, x: float, symbol: str, name: str):
     """A gate layer, its function above its name; returns the box."""
-    box = c.box(x, GATES, 66, 46, kind="op")
+    box = c.box(x, GATES, 72, 48, kind="op")
     c.text(x, GATES - 8, symbol, size=14)
     c.text(x, GATES + 12, name, size=10, color="#4b5563")
     return box
@@ -43,9 +43,9 @@ def draw() -> Canvas:
     c.path([(90, TOP), (90, BUS), (560, BUS)], arrow=False, lw=2)
     c.arrow((160, 355), (160, BUS))
     c.text(170, 345, r"$x_t$", ha="left", size=14)
-    z = gate(c, 230, r"$\sigma$", "update $z$")
-    r = gate(c, 350, r"$\sigma$", "reset $r$")
-    n = gate(c, 560, r"$\tanh$", "candidate $n$")
+    z = gate(c, 230, r"$\sigma$", "update")
+    r = gate(c, 350, r"$\sigma$", "reset")
+    n = gate(c, 560, r"$\tanh$", "candidate")
     for box in (z, r):
         c.arrow((box.cx, BUS), box.bottom)
     c.text(98, BUS - 12, r"$h_{t-1}$", ha="left", size=12)

@@ -23,7 +23,7 @@ BELT, GATES, BUS = 70, 215, 275
 
 def gate(c: Canvas, x: float, symbol: str, name: str):
     """A gate layer, its function above its name; returns the box."""
-    box = c.box(x, GATES, 66, 46, kind="op")
+    box = c.box(x, GATES, 72, 48, kind="op")
     c.text(x, GATES - 8, symbol, size=14)
     c.text(x, GATES + 12, name, size=10, color="#4b5563")
     return box

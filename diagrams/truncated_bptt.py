@@ -36,10 +36,10 @@ def draw() -> Canvas:
                 color=GRADIENT)
         cells.append(cell)
         if k % CHUNK == 0:
-            left = cx - 30
-            right = xs[k + CHUNK - 1] + 30
+            left = cx - 34
+            right = xs[k + CHUNK - 1] + 34
             c.group(left, 28, right, 245, f"chunk {k // CHUNK + 1}: one backward()",
-                    size=11, label_at="top left")
+                    size=10, label_at="top left")
     c.text(X0 - 45, ROW - 22, r"$h_0$", color=STATE, size=12)
     c.arrow((X0 - 55, ROW - 8), (cells[0].left[0], ROW - 8), color=STATE, lw=1.3, head=7)
     for k, (a, b) in enumerate(zip(cells, cells[1:], strict=False)):
