@@ -1,228 +1,98 @@
 """Checkers for the exercises of chapter 4: recurrent networks.
 
-Each ``check_*`` takes the student's answer (a function or a class), computes its own
-reference (with PyTorch's recurrent layers, optimisers and gradient clipping wherever
-they apply), and either prints a confirmation or raises :class:`CheckFailed` with one
-sentence. Checkers seed their own generators, so running them leaves the notebook's
-random state as it was, and the parameter-count question never gives a count away.
+``MISTAKES`` holds, per exercise, the plausible wrong answers and their sentences; the
+checkers name the first one an answer equals, and the tests iterate the same table.
+Parameter counts are never given away.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
-from torch.overrides import TorchFunctionMode
 
 from dlbook.checks import (
     CheckFailed,
     as_number,
     build_model,
     call,
+    check_function,
+    check_keys,
     compare_arrays,
+    compare_shape,
+    creates_parameters,
     describe,
     ensure,
-    ensure_like,
-    ensure_linear_head,
+    ensure_registered,
     exercise_rng,
-    float_values,
     gradients_reach,
-    is_close,
+    name_mistake,
     passed,
     run_model,
+    same,
     torch_seed,
+    trace,
+    whole_number,
 )
-
-__all__ = [
-    "check_beam_search",
-    "check_clip_by_global_norm",
-    "check_lstm_classifier",
-    "check_rnn_numpy",
-    "check_rnn_param_count",
-    "check_tbptt",
-]
-
 
 # --- Exercise 4.1: a recurrent layer in NumPy -----------------------------------------
 
-#: nn.RNN's parameter names for one layer, in the order the exercise passes them.
-RNN_PARAMS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+
+def _step(x_t, h, W_ih, W_hh, b_ih, b_hh, act=np.tanh, transpose=True):
+    """One RNN step with one row per sequence; ``act`` and ``transpose`` make mistakes."""
+    return act(x_t @ W_ih.T + b_ih + h @ (W_hh.T if transpose else W_hh) + b_hh)
 
 
-def _torch_rnn(
-    X: np.ndarray, h0: np.ndarray, weights: tuple, nonlinearity: str = "tanh"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Run nn.RNN with ``weights`` copied in; return all states (T, B, H) and the last."""
-    hidden_size, input_size = weights[0].shape
-    with torch_seed(41):  # the weights are overwritten: only keep the caller's state
-        rnn = nn.RNN(input_size, hidden_size, nonlinearity=nonlinearity).double()
-    with torch.no_grad():
-        for name, value in zip(RNN_PARAMS, weights, strict=True):
-            getattr(rnn, name).copy_(torch.from_numpy(value))
-        out, h_n = rnn(torch.from_numpy(X), torch.from_numpy(h0)[None])
-    return out.numpy(), h_n[0].numpy()  # (T, B, H), (B, H)
+def _forward(step: Callable, from_zeros: bool = False) -> Callable:
+    """rnn_forward built on ``step``; ``from_zeros`` ignores h0, a mistake."""
+
+    def rnn_forward(X, h0, *weights):
+        h, states = np.zeros_like(h0) if from_zeros else h0, []
+        for x_t in X:
+            h = step(x_t, h, *weights)
+            states.append(h)
+        return np.stack(states), h
+
+    return rnn_forward
 
 
-def _numpy_rnn(
-    X: np.ndarray, h0: np.ndarray, weights: tuple, activation: Callable
-) -> np.ndarray:
-    """All states (T, B, H) of an RNN with any ``activation``, for naming mistakes."""
-    W_ih, W_hh, b_ih, b_hh = weights
-    h, states = h0, []
+def _aliased(X, h0, *weights):
+    """A wrong rnn_forward: every state written into one buffer, listed T times."""
+    h, states = h0.copy(), []
     for x_t in X:
-        h = activation(x_t @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
+        h[...] = _step(x_t, h, *weights)
         states.append(h)
-    return np.stack(states)
+    return np.stack(states), h
 
 
-def _rnn_variants(X: np.ndarray, h0: np.ndarray, weights: tuple) -> list:
-    """(all states of a wrong RNN, what is wrong) for the usual mistakes."""
-    W_ih, W_hh, b_ih, b_hh = weights
-    zeros = np.zeros_like(b_ih)
-    mistakes = [
-        ((W_ih, W_hh, b_ih, zeros), "leaves out b_hh: PyTorch adds two bias vectors"),
-        ((W_ih, W_hh, zeros, b_hh), "leaves out b_ih: PyTorch adds two bias vectors"),
-        ((W_ih, W_hh, zeros, zeros), "leaves out both bias vectors b_ih and b_hh"),
-        (
-            (W_ih, W_hh.T, b_ih, b_hh),
-            "multiplies h_prev by W_hh instead of its transpose: with one row per "
-            "sequence, the recurrent term is h_prev @ W_hh.T",
-        ),
-    ]
-    variants = [(_torch_rnn(X, h0, w)[0], what) for w, what in mistakes]
-    variants.append(
-        (
-            _torch_rnn(X, h0, weights, "relu")[0],
-            "uses ReLU, but nn.RNN's default is tanh",
-        )
-    )
-    for activation, what in [
-        (lambda z: z, "applies no activation: wrap the sum in np.tanh"),
-        (
-            lambda z: 1 / (1 + np.exp(-z)),
-            "uses a sigmoid, but nn.RNN's default is tanh",
-        ),
-    ]:
-        variants.append((_numpy_rnn(X, h0, weights, activation), what))
-    return variants
+def _shifted(X, h0, *weights):
+    """A wrong rnn_forward: the state before each step instead of after it."""
+    states, h = _forward(_step)(X, h0, *weights)
+    return np.concatenate([h0[None], states[:-1]]), h
 
 
-def _rnn_weights(rng: np.random.Generator, D: int, H: int) -> tuple:
-    """Random float64 weights of one RNN layer: W_ih (H, D), W_hh (H, H), b_ih, b_hh."""
-    scale = 1 / np.sqrt(H)
-    return (
-        rng.uniform(-scale, scale, size=(H, D)),
-        rng.uniform(-scale, scale, size=(H, H)),
-        rng.uniform(-scale, scale, size=H),
-        rng.uniform(-scale, scale, size=H),
-    )
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
 
 
-def _call_rnn(ex: str, fn: Callable, name: str, *args: np.ndarray) -> Any:
-    """Call the student's function on copies; explain a shape error and a changed input."""
-    copies = [a.copy() for a in args]
-    try:
-        result = call(ex, fn, *copies)
-    except CheckFailed as failure:
-        shapes = ("matmul", "shapes", "broadcast", "aligned")
-        if any(word in failure.message for word in shapes):
-            raise CheckFailed(
-                ex,
-                f"{failure.message.rstrip('.')}: the inputs hold one row per sequence "
-                "of the batch, so multiply them by the transposed weights, "
-                "x_t @ W_ih.T and h_prev @ W_hh.T.",
-            ) from None
-        raise
-    for given, original in zip(copies, args, strict=True):
-        ensure(
-            ex,
-            np.array_equal(given, original),
-            f"{name} changed an array passed to it: compute the new state in a new "
-            "array.",
-        )
-    return result
+def _no(*names: str) -> Callable:
+    """A wrong rnn_step that leaves out the bias vectors ``names``."""
+
+    def rnn_step(x_t, h, W_ih, W_hh, b_ih, b_hh):
+        b_ih = 0 * b_ih if "b_ih" in names else b_ih
+        return _step(x_t, h, W_ih, W_hh, b_ih, 0 * b_hh if "b_hh" in names else b_hh)
+
+    return rnn_step
 
 
-def _explain_states(
-    ex: str, name: str, got: Any, variants: list, expected: np.ndarray, label: str
-) -> None:
-    """Name the mistake of ``name`` that reproduces ``got``; then compare values."""
-    values = float_values(got)
-    if values is not None and not is_close(values, expected, 1e-6, 1e-9):
-        for wrong, what in variants:
-            ensure(
-                ex,
-                not is_close(values, wrong, 1e-6, 1e-9),
-                f"{name} {what}.",
-            )
-    compare_arrays(ex, label, got, expected, rtol=1e-6, atol=1e-9)
-
-
-def check_rnn_numpy(rnn_step: Any, rnn_forward: Any) -> None:
-    """Check Exercise 4.1: one RNN step and a whole sequence against nn.RNN."""
-    ex = "4.1"
-    rng = exercise_rng(ex)
-    T, B, D, H = 6, 3, 4, 5
-    weights = _rnn_weights(rng, D, H)
-    X = rng.normal(size=(T, B, D))  # (T, B, D)
-    h0 = rng.normal(scale=0.5, size=(B, H))  # (B, H)
-    states, h_last = _torch_rnn(X, h0, weights)
-    variants = _rnn_variants(X, h0, weights)
-
-    # One step: the first state of the sequence.
-    name = "rnn_step(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)"
-    h_1 = _call_rnn(ex, rnn_step, "rnn_step", X[0], h0, *weights)
-    ensure_like(ex, name, h_1, states[0])
-    first = [(wrong[0], what) for wrong, what in variants]
-    _explain_states(ex, name, h_1, first, states[0], name)
-
-    # The whole sequence, from a hidden state that is not zero.
-    name = "rnn_forward(X, h0, W_ih, W_hh, b_ih, b_hh)"
-    result = _call_rnn(ex, rnn_forward, "rnn_forward", X, h0, *weights)
-    ensure(
-        ex,
-        isinstance(result, tuple | list) and len(result) == 2,
-        f"{name} should return a pair (states, h_last) but returned "
-        f"{describe(result)}.",
-    )
-    got_states, got_last = result
-    ensure_like(ex, "states", got_states, states)
-    values = float_values(got_states)
-    if values is not None and not is_close(values, states, 1e-6, 1e-9):
-        from_zero = _torch_rnn(X, np.zeros_like(h0), weights)[0]
-        ensure(
-            ex,
-            not is_close(values, from_zero, 1e-6, 1e-9),
-            f"{name} starts from zeros: start the recurrence from the given h0.",
-        )
-        shifted = np.concatenate([h0[None], states[:-1]])
-        ensure(
-            ex,
-            not is_close(values, shifted, 1e-6, 1e-9),
-            f"{name} lists h0 and leaves out the last state: states[t] should be the "
-            "state after reading X[t], as in nn.RNN's output.",
-        )
-        ensure(
-            ex,
-            not is_close(values, np.broadcast_to(h_last, states.shape), 1e-6, 1e-9),
-            f"{name} fills every time step with the last state: store a copy of each "
-            "new state as you go.",
-        )
-    _explain_states(ex, name, got_states, variants, states, "states")
-    ensure_like(ex, "h_last", got_last, h_last)
-    compare_arrays(ex, "h_last", got_last, h_last, rtol=1e-6, atol=1e-9)
-    passed(ex, "Both agree with nn.RNN, weights and both bias vectors copied in.")
-
+TWO_BIASES = "PyTorch adds two bias vectors, b_ih and b_hh, and both count"
 
 # --- Exercise 4.2: counting the parameters of recurrent layers ------------------------
 
-RNN_CLASSES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-#: Weight matrices (and bias vectors) stacked per layer and direction.
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 #: (kind, input_size, hidden_size, num_layers, bidirectional), simplest first.
 COUNT_CASES = [
@@ -237,349 +107,43 @@ COUNT_CASES = [
 ]
 
 
-def _formula(
-    kind: str,
-    D: int,
-    H: int,
-    L: int,
-    bidirectional: bool,
-    *,
-    gates: int | None = None,
-    biases: int = 2,
-    upper_input: int | None = None,
-    directions: int | None = None,
-) -> int:
-    """The parameter count by formula; the keywords reproduce the usual mistakes."""
-    gates = GATES[kind] if gates is None else gates
-    n_dir = (2 if bidirectional else 1) if directions is None else directions
-    total = 0
-    for layer in range(L):
-        if layer == 0:
-            n_in = D
-        else:
-            n_in = (
-                H * (2 if bidirectional else 1) if upper_input is None else upper_input
-            )
-        total += n_dir * gates * H * (n_in + H + biases)
-    return total
+def _counting(gates=None, biases=2, upper="both", directions=None, layers=None):
+    """A parameter count by formula; the keywords reproduce the usual mistakes."""
 
-
-def _count_mistakes(case: tuple) -> list[tuple[int, str]]:
-    """(wrong count, what is wrong) for the usual mistakes on one layer."""
-    kind, D, H, L, bi = case
-    name = {"rnn": "nn.RNN", "lstm": "an LSTM", "gru": "a GRU"}[kind]
-    return [
-        (
-            _formula(kind, D, H, L, bi, gates=1),
-            f"counts one set of weights per layer as for a plain RNN, but {name} "
-            "stacks the weights of its gates: four for an LSTM (input, forget, cell, "
-            "output), three for a GRU (reset, update, new)",
-        ),
-        (
-            _formula(kind, D, H, L, bi, biases=1),
-            "counts one bias vector per layer and direction, but PyTorch has two, "
-            "bias_ih and bias_hh",
-        ),
-        (
-            _formula(kind, D, H, L, bi, biases=0),
-            "leaves out the biases: each layer and direction has bias_ih and bias_hh",
-        ),
-        (
-            _formula(kind, D, H, L, bi, upper_input=H),
-            "counts hidden_size inputs for the layers above the first, but in a "
-            "bidirectional RNN they read both directions' states, 2 * hidden_size "
-            "features",
-        ),
-        (
-            _formula(kind, D, H, L, bi, upper_input=D),
-            "gives every layer input_size inputs, but only the first layer reads x_t: "
-            "the layers above read the hidden states of the layer below",
-        ),
-        (
-            _formula(kind, D, H, L, bi, directions=1),
-            "counts one direction, but a bidirectional RNN has its own weights for "
-            "each of its two directions",
-        ),
-        (
-            _formula(kind, D, H, 1, bi),
-            "counts only the first layer, but each of the num_layers layers has its "
-            "own weights",
-        ),
-    ]
-
-
-class _TorchCalls(TorchFunctionMode):
-    """Note the name of the first torch function called inside the block."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.first: str | None = None
-
-    def __torch_function__(
-        self, func: Callable, types: Any, args: tuple = (), kwargs: dict | None = None
-    ) -> Any:
-        """Note the call, then run it unchanged."""
-        if self.first is None:
-            self.first = getattr(func, "__name__", "a torch function")
-        return func(*args, **(kwargs or {}))
-
-
-def _whole_number(ex: str, name: str, value: Any) -> int:
-    """Return ``value`` as an int if it is a whole number, else fail."""
-    number = as_number(ex, name, value)
-    ensure(
-        ex,
-        number.is_integer(),
-        f"{name} is {number}, but a number of parameters is a whole number.",
-    )
-    return int(number)
-
-
-def check_rnn_param_count(rnn_param_count: Any) -> None:
-    """Check Exercise 4.2: parameter counts by formula against PyTorch's layers."""
-    ex = "4.2"
-    for case in COUNT_CASES:
-        kind, D, H, L, bi = case
-        name = (
-            f"rnn_param_count({kind!r}, {D}, {H}, num_layers={L}, bidirectional={bi})"
+    def rnn_param_count(kind, D, H, num_layers=1, bidirectional=False):
+        g = GATES[kind] if gates is None else gates
+        n_dir = (2 if bidirectional else 1) if directions is None else directions
+        above = {"both": (2 if bidirectional else 1) * H, "one": H, "input": D}[upper]
+        return sum(
+            n_dir * g * H * ((D if layer == 0 else above) + H + biases)
+            for layer in range(num_layers if layers is None else layers)
         )
-        torch_calls = _TorchCalls()
-        with torch_seed(42), torch_calls:
-            answer = call(ex, rnn_param_count, kind, D, H, L, bi)
-        ensure(
-            ex,
-            torch_calls.first is None,
-            f"{name} calls torch ({torch_calls.first}), so it builds tensors or a layer: "
-            "count by formula, with plain integers.",
-        )
-        answer = _whole_number(ex, name, answer)
-        with torch_seed(42):
-            layer = RNN_CLASSES[kind](D, H, num_layers=L, bidirectional=bi)
-        expected = sum(p.numel() for p in layer.parameters())
-        if answer == expected:
-            continue
-        for wrong, what in _count_mistakes(case):
-            ensure(ex, wrong == expected or answer != wrong, f"{name} {what}.")
-        raise CheckFailed(
-            ex,
-            f"{name} is {answer}, which is not the number of parameters PyTorch "
-            "creates: go through weight_ih, weight_hh, bias_ih and bias_hh of every "
-            "layer and direction.",
-        )
-    passed(ex, f"All {len(COUNT_CASES)} counts match PyTorch's layers.")
+
+    return rnn_param_count
 
 
 # --- Exercise 4.3: an LSTM classifier -------------------------------------------------
 
 N_FEATURES, N_HIDDEN, N_CLASSES, SEQ_LEN = 10, 50, 7, 15
 
-
-def _check_lstm_layers(ex: str, model: nn.Module) -> None:
-    """Check that the model has one nn.LSTM of the right sizes and an nn.Linear."""
-    lstms = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.LSTM)]
-    others = [m for m in model.modules() if isinstance(m, nn.RNN | nn.GRU)]
-    ensure(
-        ex,
-        bool(lstms) or not others,
-        f"the model uses nn.{type(others[0]).__name__ if others else ''} where the "
-        "exercise asks for an nn.LSTM.",
-    )
-    ensure(ex, bool(lstms), "the model has no nn.LSTM layer: create one in __init__.")
-    ensure(
-        ex,
-        len(lstms) == 1,
-        f"the model has {len(lstms)} nn.LSTM layers but should have one (for stacked "
-        "layers, use its num_layers argument).",
-    )
-    name, lstm = lstms[0]
-    label = f"the LSTM (model.{name})"
-    ensure(
-        ex,
-        lstm.input_size == N_FEATURES,
-        f"{label} takes {lstm.input_size} features per time step but the sequences "
-        f"have {N_FEATURES}.",
-    )
-    ensure(
-        ex,
-        lstm.hidden_size == N_HIDDEN,
-        f"{label} has {lstm.hidden_size} hidden units but should have {N_HIDDEN}.",
-    )
-    ensure(
-        ex,
-        not lstm.batch_first,
-        f"{label} has batch_first=True, but the input has shape (seq_len, batch, "
-        "features), like torch.rand((15, 1, 10)): leave batch_first=False.",
-    )
-    ensure(
-        ex,
-        not lstm.bidirectional,
-        f"{label} is bidirectional, but the exercise asks for a one-directional one.",
-    )
-    ensure(
-        ex,
-        lstm.proj_size == 0,
-        f"{label} projects its hidden state (proj_size): leave proj_size at 0.",
-    )
-    ensure_linear_head(ex, model)
-
-
-def _run_lstm_model(ex: str, model: nn.Module, X: torch.Tensor) -> tuple[Any, dict]:
-    """Run the model on ``X`` recording the LSTM's outputs and the linear layers' inputs."""
-    log: dict[str, list] = {"lstm": [], "linear": []}
-    lstm = next(m for m in model.modules() if isinstance(m, nn.LSTM))
-
-    def lstm_hook(module: nn.Module, args: tuple, output: Any) -> None:
-        log["lstm"].append(output)
-
-    def linear_hook(module: nn.Module, args: tuple) -> None:
-        log["linear"].append((module, args[0] if args else None))
-
-    handles = [lstm.register_forward_hook(lstm_hook)]
-    for module in model.modules():
-        if isinstance(module, nn.Linear):
-            handles.append(module.register_forward_pre_hook(linear_hook))
-    try:
-        with torch_seed(43):
-            out = run_model(
-                ex,
-                model,
-                X,
-                in_features_hint="the classification layer's in_features should equal "
-                "the LSTM's hidden size",
-            )
-    finally:
-        for handle in handles:
-            handle.remove()
-    return out, log
-
-
-def _check_lstm_output(ex: str, out: Any, batch_size: int) -> None:
-    """Check that the model returns one score per class for each sequence."""
-    shape = (batch_size, N_CLASSES)
-    given = (
-        f"for input of shape ({SEQ_LEN}, {batch_size}, {N_FEATURES}) the model's "
-        "forward"
-    )
-    ensure(
-        ex,
-        isinstance(out, torch.Tensor),
-        f"{given} returned {describe(out)} but should return a tensor of shape "
-        f"{shape}.",
-    )
-    got = tuple(out.shape)
-    hint = ""
-    if got in ((SEQ_LEN, N_CLASSES), (SEQ_LEN, batch_size, N_CLASSES)):
-        hint = (
-            "; it classifies every time step, but the LSTM's output is (seq_len, "
-            "batch, hidden_size): keep only the last step, out[-1] (or h_n[-1])"
-        )
-    elif got == (1, batch_size, N_CLASSES):
-        hint = "; h_n has shape (num_layers, batch, hidden_size): take h_n[-1]"
-    elif got == (N_CLASSES,):
-        hint = "; keep the batch axis even for one sequence (no squeeze())"
-    ensure(
-        ex,
-        got == shape,
-        f"{given} returned shape {got} but should return {shape}{hint}.",
-    )
-
-
-def _check_last_step(ex: str, log: dict) -> None:
-    """Check that the classification layer reads the LSTM's state at the last step."""
-    ensure(
-        ex,
-        len(log["lstm"]) == 1,
-        f"the forward pass runs the LSTM {len(log['lstm'])} times: run it once on the "
-        "whole sequence, it loops over the time steps itself.",
-    )
-    ensure(
-        ex,
-        bool(log["linear"]),
-        "the forward pass never applies a linear layer: end with the classification "
-        "layer.",
-    )
-    final, z = log["linear"][-1]
-    ensure(
-        ex,
-        final.out_features == N_CLASSES,
-        f"the final linear layer has {final.out_features} outputs but should have one "
-        f"per class, {N_CLASSES}.",
-    )
-    ensure(
-        ex,
-        final.in_features == N_HIDDEN,
-        f"the final linear layer takes {final.in_features} features, but it should "
-        f"read the LSTM's {N_HIDDEN} hidden units directly.",
-    )
-    states = log["lstm"][0][0].detach()  # (T, B, H)
-    z = float_values(z)
-    if z is not None and z.shape == tuple(states.shape):
-        z = z[-1]  # a linear layer applied to every step, of which the last is kept
-    last = states[-1]  # (B, H), equal to h_n[-1]
-    candidates = [last, torch.relu(last), torch.tanh(last)]
-    if any(is_close(z, c.numpy(), 1e-5, 1e-6) for c in candidates):
-        return
-    h_n, c_n = (t.detach() for t in log["lstm"][0][1])  # (num_layers, B, H) each
-    ensure(
-        ex,
-        not any(is_close(z, c.numpy(), 1e-5, 1e-6) for c in (c_n[-1], c_n[-1].relu())),
-        "the classification layer reads the cell state c_n: the LSTM returns "
-        "(out, (h_n, c_n)), and the classifier should read the hidden state h_n[-1].",
-    )
-    ensure(
-        ex,
-        len(h_n) == 1 or not is_close(z, h_n[0].numpy(), 1e-5, 1e-6),
-        "the classification layer reads h_n[0], the final state of the first layer: "
-        "read the top layer's, h_n[-1].",
-    )
-    ensure(
-        ex,
-        not is_close(z, states.mean(0).numpy(), 1e-5, 1e-6),
-        "the classification layer reads the average of the LSTM's outputs over time: "
-        "read the last time step, out[-1] (or h_n[-1]).",
-    )
-    ensure(
-        ex,
-        not is_close(z, states[0].numpy(), 1e-5, 1e-6),
-        "the classification layer reads the LSTM's output at the first time step, "
-        "out[0]: read the last one, out[-1] (or h_n[-1]).",
-    )
-    raise CheckFailed(
-        ex,
-        "the classification layer should read the LSTM's output at the last time "
-        "step, out[-1] (equal to the final hidden state h_n[-1]).",
-    )
-
-
-def check_lstm_classifier(LSTMClassifier: Any) -> None:
-    """Check Exercise 4.3: layers, output shapes, last-step reading and gradients."""
-    ex = "4.3"
-    model = build_model(ex, LSTMClassifier, "LSTMClassifier", 43)
-    ensure(
-        ex,
-        type(model).forward is not nn.Module.forward,
-        "the model has no forward method: define forward(self, x).",
-    )
-    _check_lstm_layers(ex, model)
-    model.eval()  # dropout, if any, would hide which state the classifier reads
-    with torch_seed(43):
-        X = torch.rand((SEQ_LEN, 1, N_FEATURES))  # (T, B, D), the seed's test input
-        X3 = torch.rand((SEQ_LEN, 3, N_FEATURES))
-    out, _ = _run_lstm_model(ex, model, X)
-    _check_lstm_output(ex, out, 1)
-    out3, log = _run_lstm_model(ex, model, X3)
-    _check_lstm_output(ex, out3, 3)
-    _check_last_step(ex, log)
-    gradients_reach(ex, model, out3)
-    n_params = sum(p.numel() for p in model.parameters())
-    passed(
-        ex,
-        f"An LSTM with {N_HIDDEN} hidden units read at the last step and {N_CLASSES} "
-        f"class scores; gradients reach all {n_params:,} parameters.",
-    )
-
-
 # --- Exercise 4.4: clipping gradients by their global norm ----------------------------
+
+
+def _clipping(norm=None, per_array=False, always=False, report="before"):
+    """Clipping by global norm; the keywords reproduce the usual mistakes."""
+
+    def clip_by_global_norm(grads, max_norm):
+        total = (norm or (lambda gs: np.sqrt(sum(np.sum(g**2) for g in gs))))(grads)
+        scale = max_norm / (total + 1e-6)
+        clipped = [
+            g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6)) if per_array else g
+            for g in grads
+        ]
+        if not per_array:
+            clipped = [g * (scale if always else min(1.0, scale)) for g in grads]
+        return clipped, (min(total, max_norm) if report == "after" else total)
+
+    return clip_by_global_norm
 
 
 def _torch_clip(grads: list[np.ndarray], max_norm: float) -> tuple[list, float]:
@@ -591,25 +155,456 @@ def _torch_clip(grads: list[np.ndarray], max_norm: float) -> tuple[list, float]:
     return [p.grad.numpy() for p in params], float(total)
 
 
-def _clip_variants(grads: list[np.ndarray], max_norm: float) -> list:
-    """(clipped arrays of a wrong answer, what is wrong) for the usual mistakes."""
-    total = math.sqrt(sum(float(np.sum(g**2)) for g in grads))
-    return [
-        (
-            [g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6)) for g in grads],
-            "clips each array by its own norm: compute one norm over all arrays "
-            "together and scale them all by the same factor",
-        ),
-        (
-            [np.clip(g, -max_norm, max_norm) for g in grads],
-            "clips each value to [-max_norm, max_norm]: scale all arrays by "
-            "max_norm / total_norm instead, which keeps the gradient's direction",
-        ),
-        (
-            [g * max_norm / total for g in grads],
-            "also scales gradients whose norm is below max_norm: leave those unchanged",
-        ),
+# --- Exercise 4.5: truncated backpropagation through time -----------------------------
+
+TBPTT_T, TBPTT_B, TBPTT_K, TBPTT_LR = 50, 4, 8, 0.1
+
+
+def _tbptt(
+    zero="before", carry=True, detach=True, k=None, drop_last=False, step="each"
+):
+    """Truncated BPTT as the exercise asks; the keywords reproduce the usual mistakes."""
+
+    def train_tbptt(model, X, Y, loss_fn, optimizer, chunk):
+        size = k or chunk
+        end = len(X) - len(X) % size if drop_last else len(X)
+        h, losses = None, []
+        if zero == "once":
+            optimizer.zero_grad()
+        for start in range(0, end, size):
+            if zero == "before":
+                optimizer.zero_grad()
+            y_hat, h = model(X[start : start + size], h if carry else None)
+            loss = loss_fn(y_hat, Y[start : start + size])
+            loss.backward()
+            if zero == "between":
+                optimizer.zero_grad()
+            if step == "each":
+                optimizer.step()
+            h = h.detach() if detach else h
+            losses.append(loss.item())
+        if step == "end":
+            optimizer.step()
+        return losses
+
+    return train_tbptt
+
+
+class EchoRNN(nn.Module):
+    """An RNN with a linear read-out that notes the state each call receives."""
+
+    def __init__(self, hidden_size: int = 8) -> None:
+        super().__init__()
+        self.rnn = nn.RNN(1, hidden_size)
+        self.head = nn.Linear(hidden_size, 1)
+        self.states_in: list[Any] = []
+
+    def forward(
+        self, x: torch.Tensor, h: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return the predictions (T, B, 1) and the last hidden state (1, B, H)."""
+        self.states_in.append(h)
+        out, h = self.rnn(x, h)  # (T, B, H), (1, B, H)
+        return self.head(out), h
+
+
+DETACH = (
+    "backpropagation runs into the previous chunks: detach the hidden state, "
+    "h = h.detach(), before passing it to the next chunk."
+)
+
+# --- Exercise 4.6: one step of beam search --------------------------------------------
+
+
+def _beam(score="sum", finished="keep", per_beam=False, cut=True, order="best"):
+    """One beam-search step; the keywords reproduce the usual mistakes."""
+
+    def beam_search_step(beams, log_probs, k, eos=None):
+        groups = []
+        for i, (tokens, total) in enumerate(beams):
+            done = eos is not None and tokens and tokens[-1] == eos
+            if done and finished != "extend":
+                groups.append([(tuple(tokens), total)] if finished == "keep" else [])
+                continue
+            base = total if score == "sum" else 0.0
+            groups.append(
+                [(tuple(tokens) + (v,), base + lp) for v, lp in enumerate(log_probs[i])]
+            )
+        if per_beam:
+            groups = [sorted(g, key=lambda c: -c[1])[:k] for g in groups]
+        candidates = [c for g in groups for c in g]
+        if order == "worst":
+            return sorted(candidates, key=lambda c: c[1])[:k]
+        if order == "ties reversed":
+            return sorted(candidates, key=lambda c: c[1])[::-1][:k]
+        best = sorted(candidates, key=lambda c: -c[1])  # stable: ties keep their order
+        return best[:k] if cut else best
+
+    return beam_search_step
+
+
+def _mean(h: tuple) -> float:
+    return h[1] / len(h[0])
+
+
+FINISHED = "a finished beam (one that ends in eos) stays a candidate as it is"
+
+# --- Exercise 4.7: predict the shapes of a stacked bidirectional LSTM -------------------
+
+#: nn.LSTM(3, 5, num_layers=2, bidirectional=True, batch_first=True) on (3, 7, 3).
+LSTM_SHAPES = {"out": (3, 7, 10), "h_n": (4, 3, 5), "c_n": (4, 3, 5)}
+SHAPE_HINTS = {
+    "out": "out holds the top layer's states at every step, laid out like the input",
+    "h_n": "h_n holds the final state of every layer and direction",
+    "c_n": "c_n has the layout of h_n",
+}
+
+# --- Exercise 4.8: how long must the chunks be? ----------------------------------------
+
+DELAY, MAX_CHUNK, GOOD_LOSS = 5, 10, 0.1
+
+
+# fmt: off
+MISTAKES = {
+    "4.1": [
+        (_no("b_hh"), f"the new state leaves out b_hh: {TWO_BIASES}."),
+        (_no("b_ih"), f"the new state leaves out b_ih: {TWO_BIASES}."),
+        (_no("b_ih", "b_hh"), f"the new state leaves out both bias vectors: {TWO_BIASES}."),
+        (lambda x, h, W_ih, W_hh, b_ih, b_hh: np.tanh(W_ih @ x + W_hh @ h + b_ih + b_hh),
+         "the weights multiply the inputs as column vectors (W_ih @ x_t): with one row "
+         "per sequence, write x_t @ W_ih.T and h_prev @ W_hh.T."),
+        (lambda *a: _step(*a, transpose=False),
+         "the previous state is multiplied by W_hh instead of its transpose: with one "
+         "row per sequence, the recurrent term is h_prev @ W_hh.T."),
+        (lambda *a: _step(*a, act=lambda z: np.maximum(z, 0)),
+         "the new state uses a ReLU, but nn.RNN's default non-linearity is tanh."),
+        (lambda *a: _step(*a, act=_sigmoid),
+         "the new state uses a sigmoid, but nn.RNN's default non-linearity is tanh."),
+        (lambda *a: _step(*a, act=lambda z: z),
+         "the new state has no non-linearity: wrap the sum in np.tanh."),
+    ],
+    "4.1 forward": [
+        (_forward(_step, from_zeros=True),
+         "rnn_forward starts from zeros: start the recurrence from the given h0."),
+        (_shifted,
+         "rnn_forward lists h0 and leaves out the last state: states[t] should be the "
+         "state after reading X[t], as in nn.RNN's output."),
+        (_aliased,
+         "every time step of states holds the last state: the loop writes each new "
+         "state into the same array, so store a new array at every step."),
+    ],
+    "4.2": [
+        (_counting(gates=1),
+         "the count has one set of weights per layer, as for a plain RNN, but an LSTM "
+         "stacks four gates' weights (input, forget, cell, output) and a GRU three "
+         "(reset, update, new)."),
+        (_counting(biases=1),
+         "the count has one bias vector per layer and direction, but PyTorch has two, "
+         "bias_ih and bias_hh."),
+        (_counting(biases=0),
+         "the count leaves out the biases: each layer and direction has bias_ih and "
+         "bias_hh."),
+        (_counting(upper="one"),
+         "the layers above the first get hidden_size inputs, but in a bidirectional "
+         "RNN they read both directions' states, 2 * hidden_size features."),
+        (_counting(upper="input"),
+         "every layer gets input_size inputs, but only the first reads x_t: the layers "
+         "above read the hidden states of the layer below."),
+        (_counting(directions=1),
+         "the count has one direction, but a bidirectional RNN has its own weights for "
+         "each of its two directions."),
+        (_counting(layers=1),
+         "the count has only the first layer, but each of the num_layers layers has "
+         "its own weights."),
+    ],
+    "4.3": [  # what the classification layer reads, from out, h_n and c_n
+        (lambda out, h_n, c_n: out[0],
+         "the classification layer reads the first time step, out[0]: read the last, "
+         "out[-1] (or h_n[-1]), which has seen the whole sequence."),
+        (lambda out, h_n, c_n: out.mean(0),
+         "the classification layer reads the average of the LSTM's outputs over time: "
+         "read the last time step, out[-1] (or h_n[-1])."),
+        (lambda out, h_n, c_n: c_n[-1],
+         "the classification layer reads the cell state c_n: the LSTM returns "
+         "(out, (h_n, c_n)), and the hidden state is h_n."),
+        (lambda out, h_n, c_n: h_n[0],
+         "the classification layer reads h_n[0], the final state of the first layer: "
+         "read the top layer's, h_n[-1]."),
+    ],
+    "4.4": [
+        (_clipping(per_array=True),
+         "each array is clipped by its own norm: compute one norm over all arrays "
+         "together and scale them all by the same factor."),
+        (lambda grads, m: ([np.clip(g, -m, m) for g in grads], _clipping()(grads, m)[1]),
+         "each value is clipped to [-max_norm, max_norm]: scale all arrays by "
+         "max_norm / total_norm instead, which keeps the gradient's direction."),
+        (_clipping(always=True),
+         "gradients whose norm is below max_norm are scaled too: leave those unchanged."),
+        (_clipping(norm=lambda gs: sum(np.linalg.norm(g) for g in gs)),
+         "total_norm adds up the arrays' norms, but the global norm is the square root "
+         "of the sum of all squared entries."),
+        (lambda grads, m: (_clipping()(grads, m)[0], sum(np.sum(g**2) for g in grads)),
+         "total_norm is the sum of squares: take its square root."),
+        (_clipping(report="after"),
+         "total_norm is the norm after clipping: return the norm before."),
+    ],
+    "4.5": [
+        (_tbptt(zero="between"),
+         "after training, the parameters are unchanged: take optimizer.step() after "
+         "each chunk's backward pass, with zero_grad() before the backward pass, not "
+         "between backward and step."),
+        (_tbptt(zero="never"),
+         "gradients pile up from chunk to chunk: call optimizer.zero_grad() before "
+         "each backward pass."),
+        (_tbptt(carry=False),
+         "the hidden state is reset at every chunk: pass the state the model returns "
+         "for one chunk on to the next, detached."),
+        (_tbptt(detach=False), DETACH),
+        (_tbptt(k=TBPTT_T),
+         "the model runs once on the whole sequence: split it into chunks of k time "
+         "steps, X[start : start + k]."),
+        (_tbptt(drop_last=True),
+         "the last, shorter chunk is left out: when k does not divide the length, the "
+         "last chunk holds the remaining steps."),
+        (_tbptt(zero="once", step="end"),
+         "there is one optimizer step for the whole sequence: zero the gradients and "
+         "take a step for every chunk."),
+        (_tbptt(k=1),
+         "the model reads one time step at a time: each chunk should hold k steps."),
+    ],
+    "4.6": [
+        (_beam(score="token"),
+         "each candidate is scored by its new token alone: add the token's "
+         "log-probability to its beam's score."),
+        (_beam(finished="extend"),
+         f"a finished beam is extended: {FINISHED}, with its score."),
+        (_beam(finished="drop"),
+         f"a finished beam is dropped: {FINISHED}, with its score."),
+        (_beam(per_beam=True, cut=False),
+         "the k best of each beam are kept: keep the k best of all candidates together."),
+        (_beam(cut=False), "all candidates are returned: keep only the k best."),
+        (_beam(order="worst"),
+         "the lowest-scoring candidates are kept: sort by score, highest first."),
+        (_beam(order="ties reversed"),
+         "ties are broken in the wrong order: among equal scores, the candidate from "
+         "the earlier beam comes first, and within a beam the smaller token id "
+         "(a stable sort keeps that order)."),
+    ],
+    "4.6 best": [
+        (lambda hs: max(hs, key=lambda h: h[1]),
+         "best_hypothesis picks the highest total log-probability, which favours short "
+         "hypotheses: compare score / len(tokens) instead."),
+        (lambda hs: max(reversed(hs), key=_mean),
+         "best_hypothesis picks the later of two hypotheses with the same mean score: "
+         "on ties, return the first."),
+        (lambda hs: (lambda h: (h[0], _mean(h)))(max(hs, key=_mean)),
+         "best_hypothesis changes the score it returns: return the pair (tokens, "
+         "score) as it was given."),
+    ],
+    "4.7": [
+        ({**LSTM_SHAPES, "h_n": (3, 4, 5), "c_n": (3, 4, 5)},
+         "h_n and c_n are never batch-first: batch_first=True changes the layout of "
+         "the input and of out only."),
+        ({**LSTM_SHAPES, "out": (3, 7, 5)},
+         "out puts the states of both directions side by side: its last dimension is "
+         "2 * hidden_size."),
+        ({**LSTM_SHAPES, "h_n": (2, 3, 5), "c_n": (2, 3, 5)},
+         "h_n and c_n hold one final state per layer and per direction, "
+         "num_layers * 2 of them."),
+        ({**LSTM_SHAPES, "h_n": (2, 3, 10), "c_n": (2, 3, 10)},
+         "h_n and c_n keep the directions apart, one row each, rather than side by "
+         "side as in out."),
+        ({**LSTM_SHAPES, "out": (7, 3, 10)},
+         "with batch_first=True, out has the batch axis first, like the input."),
+    ],
+}
+# fmt: on
+
+
+def check_rnn_numpy(rnn_step: Any, rnn_forward: Any) -> None:
+    """Check Exercise 4.1: one RNN step and a whole sequence against nn.RNN."""
+    ex = "4.1"
+    rng = exercise_rng(ex)
+    for T, B, D, H in [(5, 4, 4, 4), (6, 3, 4, 5)]:  # square first: W @ x runs there
+        scale = 1 / np.sqrt(H)
+        weights = [rng.uniform(-scale, scale, size=s) for s in [(H, D), (H, H), H, H]]
+        X, h0 = rng.normal(size=(T, B, D)), rng.normal(scale=0.5, size=(B, H))
+        with torch_seed(41):  # the weights are overwritten: keep the caller's stream
+            rnn = nn.RNN(D, H).double()
+        with torch.no_grad():
+            for param, w in zip(rnn.parameters(), weights, strict=True):
+                param.copy_(torch.from_numpy(w))
+            out, h_n = rnn(torch.from_numpy(X), torch.from_numpy(h0)[None])
+        states, h_last = out.numpy(), h_n[0].numpy()  # (T, B, H), (B, H)
+        tolerance = {"check_dtype": False, "rtol": 1e-6, "atol": 1e-9}
+        step_args = (X[0], h0, *weights)
+        check_function(
+            ex,
+            rnn_step,
+            lambda *a, want=states[0]: want,
+            [step_args],
+            MISTAKES[ex],
+            **tolerance,
+        )
+        mistakes = [(_forward(w), s) for w, s in MISTAKES[ex]] + MISTAKES[
+            f"{ex} forward"
+        ]
+        check_function(
+            ex,
+            rnn_forward,
+            lambda *a, want=(states, h_last): want,
+            [(X, h0, *weights)],
+            mistakes,
+            parts=("states", "h_last"),
+            **tolerance,
+        )
+    passed(ex, "Both agree with nn.RNN, weights and both bias vectors copied in.")
+
+
+def check_rnn_param_count(rnn_param_count: Any) -> None:
+    """Check Exercise 4.2: parameter counts by formula against PyTorch's layers."""
+    ex = "4.2"
+    for case in COUNT_CASES:
+        kind, D, H, L, bi = case
+        name = (
+            f"rnn_param_count({kind!r}, {D}, {H}, num_layers={L}, bidirectional={bi})"
+        )
+        ensure(
+            ex,
+            not creates_parameters(rnn_param_count, *case),
+            f"{name} builds a layer to count its parameters: count by formula, as the "
+            "exercise asks.",
+        )
+        got = whole_number(ex, name, call(ex, rnn_param_count, *case))
+        layer = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind](
+            D, H, num_layers=L, bidirectional=bi, device="meta"
+        )
+        if got != sum(p.numel() for p in layer.parameters()):
+            name_mistake(ex, got, MISTAKES[ex], *case)
+            raise CheckFailed(
+                ex,
+                f"{name} is {got}, which is not the number of parameters PyTorch "
+                "creates: go through weight_ih, weight_hh, bias_ih and bias_hh of "
+                "every layer and direction.",
+            )
+    passed(ex, f"All {len(COUNT_CASES)} counts match PyTorch's layers.")
+
+
+#: Hints for a wrong output shape of Exercise 4.3, by the shape returned.
+def _shape_hint(shape: tuple, batch: int) -> str:
+    return {
+        (SEQ_LEN, batch, N_CLASSES): ": it classifies every time step; keep only the "
+        "last one, out[-1]",
+        (SEQ_LEN, N_CLASSES): ": one row per time step, so the batch and time axes are "
+        "swapped somewhere; with batch_first=True the LSTM reads the time steps as the "
+        "batch (keep the default layout, or permute the input)",
+        (1, batch, N_CLASSES): ": h_n has shape (num_layers, batch, hidden_size), so "
+        "take h_n[-1]",
+        (N_CLASSES,): ": keep the batch axis, even for one sequence (no squeeze())",
+    }.get(shape, "")
+
+
+def check_lstm_classifier(LSTMClassifier: Any) -> None:
+    """Check Exercise 4.3: the layers the forward pass calls, and what the head reads."""
+    ex = "4.3"
+    model = build_model(ex, LSTMClassifier, "LSTMClassifier", 43)
+    model.eval()  # dropout, if any, would hide which state the classifier reads
+    with torch_seed(43):
+        X3, X1 = (
+            torch.rand((SEQ_LEN, 3, N_FEATURES)),
+            torch.rand((SEQ_LEN, 1, N_FEATURES)),
+        )
+    hint = "the classification layer's in_features should be the LSTM's hidden size"
+    for X in (X1, X3):
+        out, calls = trace(ex, model, X, in_features_hint=hint)
+        ensure_registered(ex, calls)
+        B = X.shape[1]
+        ensure(
+            ex,
+            isinstance(out, torch.Tensor),
+            f"the model's forward returned {describe(out)} but should return a tensor "
+            f"of shape ({B}, {N_CLASSES}).",
+        )
+        shape = tuple(out.shape)
+        ensure(
+            ex,
+            shape == (B, N_CLASSES),
+            f"for input of shape {tuple(X.shape)} the model returned shape {shape} but "
+            f"should return ({B}, {N_CLASSES}){_shape_hint(shape, B)}.",
+        )
+    # Layers run as layer.forward(x) escape the hooks: fall back on the registered ones.
+    called = [c.module for c in calls]
+    recurrent = [m for m in called if isinstance(m, nn.RNNBase)]
+    ensure(
+        ex,
+        len(recurrent) < 2,
+        f"the forward pass runs the LSTM {len(recurrent)} times: run it once on the "
+        "whole sequence, it loops over the time steps itself.",
+    )
+    recurrent += [m for m in model.modules() if isinstance(m, nn.RNNBase)]
+    ensure(
+        ex,
+        bool(recurrent),
+        "the model has no nn.LSTM: create one in __init__ and run it on x.",
+    )
+    lstm = recurrent[0]
+    ensure(
+        ex,
+        isinstance(lstm, nn.LSTM),
+        f"the model runs an nn.{type(lstm).__name__} where the exercise asks for an "
+        "nn.LSTM.",
+    )
+    for size, want, what in [
+        (lstm.input_size, N_FEATURES, "input features per step"),
+        (lstm.hidden_size, N_HIDDEN, "hidden units"),
+    ]:
+        ensure(ex, size == want, f"the LSTM has {size} {what} but should have {want}.")
+    ensure(
+        ex,
+        not lstm.bidirectional,
+        "the LSTM is bidirectional, but the exercise asks for a one-directional one.",
+    )
+    linears = [c for c in calls if isinstance(c.module, nn.Linear)]
+    heads = [c.module for c in linears] + [
+        m for m in model.modules() if isinstance(m, nn.Linear) and m.out_features == N_CLASSES
     ]
+    ensure(ex, bool(heads), "the model has no nn.Linear layer to classify with.")
+    head = heads[0] if not linears else linears[-1].module
+    ensure(
+        ex,
+        (head.in_features, head.out_features) == (N_HIDDEN, N_CLASSES),
+        f"the last linear layer maps {head.in_features} features to "
+        f"{head.out_features}, but it should read the LSTM's {N_HIDDEN} hidden "
+        f"units and give one score per class, {N_CLASSES}.",
+    )
+    reference = copy.deepcopy(lstm)
+    reference.batch_first = False  # the input's own layout, (seq_len, batch, features)
+    with torch.no_grad():
+        states, (h_n, c_n) = reference(X3)  # (T, B, H), (layers, B, H) twice
+        last, table = states[-1], MISTAKES[ex]
+        if linears:  # what the classification layer reads
+            got = linears[-1].input
+            if isinstance(got, torch.Tensor) and got.shape[:2] == states.shape[:2]:
+                got = got[-1]  # a linear layer on every step, the last row kept
+        else:  # the model's output, from a layer that the hooks did not see
+            got = out.detach()
+            table = [(lambda *a, r=r: head(r(*a)), s) for r, s in table]
+        reads = [lambda s: s, torch.relu, torch.tanh]
+        right = [g(last) if linears else head(g(last)) for g in reads]
+    if not any(same(got, r, 1e-5, 1e-6) for r in right):
+        name_mistake(ex, got, table, states, h_n, c_n, rtol=1e-5, atol=1e-6)
+        raise CheckFailed(
+            ex,
+            "the classification layer should read the LSTM's output at the last time "
+            "step, out[-1] (equal to the final hidden state h_n[-1]).",
+        )
+    gradients_reach(ex, model, run_model(ex, model, X3))
+    n_params = sum(p.numel() for p in model.parameters())
+    passed(
+        ex,
+        f"An LSTM with {N_HIDDEN} hidden units read at the last step and {N_CLASSES} "
+        f"class scores; gradients reach all {n_params:,} parameters.",
+    )
 
 
 def check_clip_by_global_norm(clip_by_global_norm: Any) -> None:
@@ -624,312 +619,116 @@ def check_clip_by_global_norm(clip_by_global_norm: Any) -> None:
         ([rng.normal(scale=100.0, size=s) for s in shapes], 0.5),
     ]
     for grads, max_norm in cases:
-        expected, expected_norm = _torch_clip(grads, max_norm)
         name = f"clip_by_global_norm(grads, max_norm={max_norm})"
         given = [g.copy() for g in grads]
-        result = call(ex, clip_by_global_norm, given, max_norm)
+        got = call(ex, clip_by_global_norm, given, max_norm)
         ensure(
             ex,
-            all(np.array_equal(a, b) for a, b in zip(given, grads, strict=True)),
+            same(given, grads, 0, 0),
             f"{name} changed the arrays passed to it: return new, scaled arrays.",
         )
+        want, want_norm = _torch_clip(grads, max_norm)
+        if same(got, (want, want_norm), 1e-5, 1e-9):
+            continue
+        name_mistake(ex, got, MISTAKES[ex], grads, max_norm, rtol=1e-5, atol=1e-9)
         ensure(
             ex,
-            isinstance(result, tuple | list) and len(result) == 2,
+            isinstance(got, tuple | list) and len(got) == 2,
             f"{name} should return a pair (clipped, total_norm) but returned "
-            f"{describe(result)}.",
+            f"{describe(got)}.",
         )
-        clipped, total = result
+        clipped, total = got
         ensure(
             ex,
             isinstance(clipped, list | tuple) and len(clipped) == len(grads),
-            f"the clipped gradients should be a list of {len(grads)} arrays, one per "
-            f"input array, but are {describe(clipped)}"
-            + (
-                f" of length {len(clipped)}."
-                if isinstance(clipped, list | tuple)
-                else "."
-            ),
+            f"the clipped gradients of {name} should be a list of {len(grads)} arrays, "
+            f"one per input array, but are {describe(clipped)}.",
         )
         total = as_number(ex, "total_norm", total)
-        sum_of_norms = sum(float(np.linalg.norm(g)) for g in grads)
-        if not np.isclose(total, expected_norm, rtol=1e-6):
-            ensure(
-                ex,
-                not np.isclose(total, expected_norm**2, rtol=1e-6),
-                f"the total_norm of {name} is the sum of squares: take its square "
-                "root.",
-            )
-            ensure(
-                ex,
-                not np.isclose(total, sum_of_norms, rtol=1e-6),
-                f"the total_norm of {name} adds up the arrays' norms, but the global "
-                "norm is the square root of the sum of all squared entries.",
-            )
-            ensure(
-                ex,
-                not np.isclose(total, min(max_norm, expected_norm), rtol=1e-5),
-                f"the total_norm of {name} is the norm after clipping: return the "
-                "norm before.",
-            )
-            raise CheckFailed(
-                ex,
-                f"the total_norm of {name} is {total:.6g} but should be "
-                f"{expected_norm:.6g}.",
-            )
-        for i, (got, want) in enumerate(zip(clipped, expected, strict=True)):
-            ensure_like(ex, f"clipped[{i}]", got, want)
-        got_all = [float_values(g) for g in clipped]
-        want_flat = np.concatenate([w.ravel() for w in expected])
-        if all(g is not None for g in got_all):
-            got_flat = np.concatenate([g.ravel() for g in got_all])
-            if not is_close(got_flat, want_flat, 1e-5, 1e-9):
-                for wrong, what in _clip_variants(grads, max_norm):
-                    wrong_flat = np.concatenate([w.ravel() for w in wrong])
-                    ensure(
-                        ex,
-                        not is_close(got_flat, wrong_flat, 1e-5, 1e-9),
-                        f"{name} {what}.",
-                    )
-        for i, (got, want) in enumerate(zip(clipped, expected, strict=True)):
+        ensure(
+            ex,
+            same(total, want_norm, 1e-6),
+            f"the total_norm of {name} is {total:.6g} but should be {want_norm:.6g}.",
+        )
+        for i, (g, w) in enumerate(zip(clipped, want, strict=True)):
             compare_arrays(
-                ex, f"clipped[{i}] of {name}", got, want, rtol=1e-5, atol=1e-9
+                ex,
+                f"clipped[{i}] of {name}",
+                g,
+                w,
+                rtol=1e-5,
+                atol=1e-9,
+                check_dtype=False,
             )
     passed(ex, "It agrees with torch.nn.utils.clip_grad_norm_, clipping and not.")
 
 
-# --- Exercise 4.5: truncated backpropagation through time -----------------------------
-
-TBPTT_T, TBPTT_B, TBPTT_K, TBPTT_LR = 50, 4, 8, 0.1
-
-
-class _EchoRNN(nn.Module):
-    """A small RNN that maps x (T, B, 1) and a state h to predictions (T, B, 1) and h."""
-
-    def __init__(self, hidden_size: int = 8) -> None:
-        super().__init__()
-        self.rnn = nn.RNN(1, hidden_size)
-        self.head = nn.Linear(hidden_size, 1)
-
-    def forward(
-        self, x: torch.Tensor, h: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return the predictions (T, B, 1) and the last hidden state (1, B, H)."""
-        out, h = self.rnn(x, h)  # (T, B, H), (1, B, H)
-        return self.head(out), h
+def _flat_parameters(model: nn.Module) -> torch.Tensor:
+    return torch.cat([p.detach().ravel() for p in model.parameters()])
 
 
-def _tbptt_setup() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
-    """A long sequence whose target is the input three steps earlier, and a model."""
-    rng = exercise_rng("4.5")
-    X = torch.from_numpy(rng.normal(size=(TBPTT_T, TBPTT_B, 1)).astype(np.float32))
-    Y = torch.zeros_like(X)
-    Y[3:] = X[:-3]  # (T, B, 1): echo with a delay of three steps
-    with torch_seed(45):
-        model = _EchoRNN()
-    return model, X, Y
-
-
-def _reference_tbptt(
-    model: nn.Module, X: torch.Tensor, Y: torch.Tensor, k: int, zero_grad: bool = True
-) -> list[float]:
-    """Truncated BPTT as the exercise asks; ``zero_grad=False`` makes that mistake."""
+def _trained(initial: nn.Module, fn: Callable, X: torch.Tensor, Y: torch.Tensor) -> Any:
+    """Train a copy of ``initial`` with ``fn``: its flat parameters and the losses."""
+    model = copy.deepcopy(initial)
     optimizer = torch.optim.SGD(model.parameters(), lr=TBPTT_LR)
-    loss_fn = nn.MSELoss()
-    h, losses = None, []
-    for start in range(0, len(X), k):
-        if zero_grad:
-            optimizer.zero_grad()
-        y_hat, h = model(X[start : start + k], h)
-        loss = loss_fn(y_hat, Y[start : start + k])
-        loss.backward()
-        optimizer.step()
-        h = h.detach()
-        losses.append(loss.item())
-    return losses
-
-
-def _same_parameters(a: nn.Module, b: nn.Module) -> bool:
-    """True when two models of the same architecture hold the same parameter values."""
-    return all(
-        torch.allclose(p.detach(), q.detach(), rtol=1e-5, atol=1e-6)
-        for p, q in zip(a.parameters(), b.parameters(), strict=True)
-    )
-
-
-def _record_tbptt(model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple:
-    """Hooks that log each chunk's length and incoming state, and the optimizer steps."""
-    log: dict[str, Any] = {"chunks": [], "h_in": [], "h_out": [], "steps": 0}
-
-    def before(module: nn.Module, args: tuple, kwargs: dict) -> None:
-        x = args[0] if args else kwargs.get("x")
-        h = args[1] if len(args) > 1 else kwargs.get("h")
-        log["chunks"].append(
-            x.shape[0] if isinstance(x, torch.Tensor) and x.dim() else -1
-        )
-        log["h_in"].append(h)
-
-    def after(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> None:
-        h = output[1] if isinstance(output, tuple) and len(output) == 2 else None
-        log["h_out"].append(h.detach().clone() if isinstance(h, torch.Tensor) else None)
-
-    def step(optimizer: torch.optim.Optimizer, args: tuple, kwargs: dict) -> None:
-        log["steps"] += 1
-
-    handles = [
-        model.register_forward_pre_hook(before, with_kwargs=True),
-        model.register_forward_hook(after, with_kwargs=True),
-        optimizer.register_step_post_hook(step),
-    ]
-    return log, handles
-
-
-def _undetached(log: dict) -> bool:
-    """True when a chunk received a hidden state that still tracks gradients."""
-    return any(isinstance(h, torch.Tensor) and h.requires_grad for h in log["h_in"])
-
-
-DETACH = (
-    "backpropagation runs into the previous chunks: detach the hidden state, "
-    "h = h.detach(), before passing it to the next chunk"
-)
-
-
-def _check_chunks(ex: str, log: dict, expected: list[int]) -> None:
-    """Check the chunks the model saw and the hidden states passed between them."""
-    chunks, n = log["chunks"], len(expected)
-    ensure(
-        ex,
-        chunks != [TBPTT_T],
-        "train_tbptt runs the model once on the whole sequence: split it into chunks "
-        "of k time steps, X[start : start + k].",
-    )
-    ensure(
-        ex,
-        chunks != expected[:-1],
-        "train_tbptt leaves out the last, shorter chunk: when k does not divide the "
-        "length, the last chunk holds the remaining steps.",
-    )
-    ensure(
-        ex,
-        chunks != [1] * TBPTT_T,
-        "train_tbptt feeds the model one time step at a time: each chunk should hold "
-        "k time steps.",
-    )
-    ensure(
-        ex,
-        chunks == expected,
-        f"the model received chunks of lengths {chunks}, but a sequence of "
-        f"{TBPTT_T} steps split into chunks of k={TBPTT_K} gives {expected}.",
-    )
-    first = log["h_in"][0]
-    ensure(
-        ex,
-        first is None
-        or (isinstance(first, torch.Tensor) and not bool(first.detach().any())),
-        "the first chunk should start from h = None (a zero state), not from "
-        f"{describe(first)}.",
-    )
-    for i in range(1, n):
-        h, previous = log["h_in"][i], log["h_out"][i - 1]
-        ensure(
-            ex,
-            h is not None
-            and (not isinstance(h, torch.Tensor) or bool(h.detach().any())),
-            "the hidden state is reset at every chunk: pass the last hidden state of "
-            "one chunk on to the next.",
-        )
-        ensure(ex, not (isinstance(h, torch.Tensor) and h.requires_grad), f"{DETACH}.")
-        ensure(
-            ex,
-            isinstance(h, torch.Tensor)
-            and previous is not None
-            and h.shape == previous.shape
-            and torch.allclose(h, previous),
-            f"chunk {i} did not receive the hidden state that chunk {i - 1} ended "
-            "with: pass on the h returned by the model.",
-        )
+    try:
+        losses = fn(model, X, Y, nn.MSELoss(), optimizer, TBPTT_K)
+    except RuntimeError:  # this mistake cannot run to the end (no detach)
+        return None, None
+    return _flat_parameters(model), losses
 
 
 def check_tbptt(train_tbptt: Any) -> None:
-    """Check Exercise 4.5: chunks, a carried and detached state, steps, parameters."""
+    """Check Exercise 4.5: the parameters and losses against a reference loop."""
     ex = "4.5"
-    model, X, Y = _tbptt_setup()
-    initial = copy.deepcopy(model)
+    rng = exercise_rng(ex)
+    X = torch.from_numpy(rng.normal(size=(TBPTT_T, TBPTT_B, 1)).astype(np.float32))
+    Y = torch.zeros_like(X)
+    Y[3:] = X[:-3]  # (T, B, 1): the input three steps earlier
+    with torch_seed(45):
+        initial = EchoRNN()
+    model = copy.deepcopy(initial)
     optimizer = torch.optim.SGD(model.parameters(), lr=TBPTT_LR)
-    log, handles = _record_tbptt(model, optimizer)
     try:
-        with torch_seed(45):
-            losses = call(
-                ex, train_tbptt, model, X, Y, nn.MSELoss(), optimizer, TBPTT_K
-            )
+        losses = call(ex, train_tbptt, model, X, Y, nn.MSELoss(), optimizer, TBPTT_K)
     except CheckFailed:
-        if _undetached(log):
-            raise CheckFailed(ex, f"{DETACH}.") from None
+        attached = [h for h in model.states_in if isinstance(h, torch.Tensor)]
+        ensure(ex, not any(h.requires_grad for h in attached), DETACH)
         raise
-    finally:
-        for handle in handles:
-            handle.remove()
-    expected = [min(TBPTT_K, TBPTT_T - s) for s in range(0, TBPTT_T, TBPTT_K)]
-    n = len(expected)
     ensure(
         ex,
-        bool(log["chunks"]),
+        bool(model.states_in),
         "train_tbptt never calls the model: run model(x, h) on each chunk.",
     )
-    _check_chunks(ex, log, expected)
-    steps = log["steps"]
-    ensure(
-        ex,
-        steps != 0,
-        "train_tbptt never calls optimizer.step(): take one step after each chunk's "
-        "backward pass.",
-    )
-    ensure(
-        ex,
-        steps == n,
-        f"train_tbptt calls optimizer.step() {steps} time{'s' * (steps != 1)} but "
-        f"should take one step per chunk, {n} here.",
-    )
-    reference = copy.deepcopy(initial)
-    ref_losses = _reference_tbptt(reference, X, Y, TBPTT_K)
-    if not _same_parameters(model, reference):
-        piled = copy.deepcopy(initial)
-        _reference_tbptt(piled, X, Y, TBPTT_K, zero_grad=False)
-        ensure(
-            ex,
-            not _same_parameters(model, piled),
-            "gradients pile up from chunk to chunk: call optimizer.zero_grad() before "
-            "each backward pass.",
-        )
+    params = _flat_parameters(model)
+    want, want_losses = _trained(initial, _tbptt(), X, Y)
+    if not same(params, want, 1e-5, 1e-6):
+        wrong = [(_trained(initial, w, X, Y)[0], s) for w, s in MISTAKES[ex]]
+        name_mistake(ex, params, [(w, s) for w, s in wrong if w is not None], atol=1e-6)
         raise CheckFailed(
             ex,
             "after training, the parameters differ from those of the reference loop: "
             "for each chunk do zero_grad, forward, loss, backward, step, once each.",
         )
+    n = len(want_losses)
     ensure(
         ex,
-        isinstance(losses, list | tuple),
-        f"train_tbptt should return the list of the chunks' losses but returned "
-        f"{describe(losses)}.",
-    )
-    ensure(
-        ex,
-        len(losses) == n,
-        f"train_tbptt returned {len(losses)} losses but should return one per chunk, "
-        f"{n} here.",
+        isinstance(losses, list | tuple) and len(losses) == n,
+        f"train_tbptt should return a list of {n} losses, one per chunk, but returned "
+        f"{describe(losses)}"
+        + (f" of length {len(losses)}." if isinstance(losses, list | tuple) else "."),
     )
     for i, value in enumerate(losses):
         ensure(
             ex,
-            not isinstance(value, torch.Tensor),
-            f"losses[{i}] is a tensor: store loss.item(), a plain float, so that the "
-            "list keeps no graph alive.",
+            not (isinstance(value, torch.Tensor) and value.requires_grad),
+            f"losses[{i}] is a tensor that keeps its graph alive: store loss.item(), "
+            "a plain float.",
         )
         as_number(ex, f"losses[{i}]", value)
     ensure(
         ex,
-        is_close([float(v) for v in losses], ref_losses, 1e-5, 1e-7),
+        same([float(v) for v in losses], want_losses, 1e-4, 1e-6),
         "the parameters are trained right but the returned losses are not the chunks' "
         "losses, one loss.item() per chunk.",
     )
@@ -940,256 +739,175 @@ def check_tbptt(train_tbptt: Any) -> None:
     )
 
 
-# --- Exercise 4.6: one step of beam search --------------------------------------------
+def _beam_cases(rng: np.random.Generator) -> list[tuple]:
+    """(beams, log_probs, k, eos) cases: random, with ties, too few candidates, eos."""
+
+    def log_softmax(scores: np.ndarray) -> np.ndarray:
+        return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+
+    tied = np.log(np.array([[0.4, 0.2, 0.2, 0.1, 0.1]] * 2))
+    finishing = rng.normal(size=(3, 5))
+    finishing[1] = [10.0, 0.0, 0.0, 0.0, 0.0]  # a finished beam's row, to be ignored
+    return [
+        ([((2, 4), -1.3), ((1, 3), -1.7), ((4, 4), -2.4)],
+         log_softmax(rng.normal(size=(3, 6))), 3, None),
+        ([((0,), -0.5), ((5,), -0.9)], log_softmax(rng.normal(size=(2, 7))), 4, None),
+        ([((), 0.0)], log_softmax(rng.normal(size=(1, 3))), 5, None),
+        ([((3,), -1.0), ((1,), -1.0)], tied, 4, None),
+        ([((2, 3), -1.1), ((1, 0), -1.2), ((4, 1), -1.6)], log_softmax(finishing), 3, 0),
+        ([((2, 0), -0.2), ((3, 4), -2.0)], log_softmax(rng.normal(size=(2, 5))), 2, 0),
+    ]  # fmt: skip
 
 
-def _beam_reference(
-    beams: list, log_probs: np.ndarray, k: int, eos: int | None
-) -> list[tuple[tuple, float]]:
-    """The k best extensions, ties in candidate order (beam, then token id)."""
-    candidates = []
-    for i, (tokens, score) in enumerate(beams):
-        if eos is not None and tokens and tokens[-1] == eos:
-            candidates.append((tuple(tokens), float(score)))  # finished: carried over
-            continue
-        for token in range(log_probs.shape[1]):
-            candidates.append((tuple(tokens) + (token,), score + log_probs[i, token]))
-    best = sorted(candidates, key=lambda c: -c[1])[:k]  # sorted() is stable
-    return [(tokens, float(score)) for tokens, score in best]
-
-
-def _as_beam(ex: str, label: str, beam: Any) -> tuple[tuple, float]:
-    """Read one (tokens, score) pair, or fail naming what is malformed."""
-    is_pair = isinstance(beam, tuple | list) and len(beam) == 2
-    what = describe(beam)
-    if isinstance(beam, tuple | list):
-        what = f"{what} of {len(beam)} items"
-    ensure(ex, is_pair, f"{label} should be a pair (tokens, score) but is {what}.")
-    tokens, score = beam
-    ensure(
-        ex,
-        isinstance(tokens, tuple | list),
-        f"the tokens of {label} should be a tuple of ints but are {describe(tokens)}.",
-    )
-    for token in tokens:
-        ensure(
-            ex,
-            isinstance(token, int | np.integer) and not isinstance(token, bool),
-            f"the tokens of {label} should be a tuple of ints but hold "
-            f"{describe(token)}.",
-        )
-    return tuple(int(t) for t in tokens), as_number(ex, f"the score of {label}", score)
-
-
-def _same_beams(a: list, b: list) -> bool:
-    """True when two lists of beams hold the same tokens and scores, in order."""
-    return len(a) == len(b) and all(
-        ta == tb and np.isclose(sa, sb, rtol=1e-9, atol=1e-12)
-        for (ta, sa), (tb, sb) in zip(a, b, strict=True)
-    )
-
-
-def _explain_beams(ex: str, name: str, got: list, expected: list, case: tuple) -> None:
-    """Name the mistake that makes ``got`` differ from ``expected``."""
-    beams, log_probs, k, eos = case
-    finished = [t for t, _ in beams if eos is not None and t and t[-1] == eos]
-    ensure(
-        ex,
-        not any(len(t) > len(f) and t[: len(f)] == f for t, _ in got for f in finished),
-        f"{name} extends a finished beam (one that ends in eos): carry it over "
-        "unchanged, with its score, as a single candidate.",
-    )
-    ensure(
-        ex,
-        all(any(t == f for t, _ in got) for f in finished if f in dict(expected)),
-        f"{name} leaves out a finished beam (one that ends in eos): carry it over "
-        "unchanged, with its score, as a single candidate.",
-    )
-    n_candidates = sum(1 if t in finished else log_probs.shape[1] for t, _ in beams)
-    if len(got) != len(expected):
-        ensure(
-            ex,
-            len(got) != k * len(beams),
-            f"{name} returns {len(got)} beams, the k best of each beam: keep the k "
-            "best of all candidates together.",
-        )
-        ensure(
-            ex,
-            len(got) != n_candidates,
-            f"{name} returns all {len(got)} candidates: keep only the k best.",
-        )
-        raise CheckFailed(
-            ex,
-            f"{name} returns {len(got)} beams but should return {len(expected)}: the "
-            "k best candidates, or all of them when there are fewer than k.",
-        )
-    scores = [s for _, s in got]
-    same_set = _same_beams(sorted(got), sorted(expected))
-    if scores == sorted(scores) and scores != sorted(scores, reverse=True):
-        ensure(
-            ex,
-            not same_set,
-            f"{name} puts the best beam last: sort by score, highest first.",
-        )
-        raise CheckFailed(
-            ex,
-            f"{name} keeps the lowest-scoring candidates: sort by score, highest "
-            "first, then keep the first k.",
-        )
-    by_token = _beam_reference([(t, 0.0) for t, _ in beams], log_probs, k, eos)
-    ensure(
-        ex,
-        not _same_beams(got, by_token),
-        f"{name} scores each candidate by the new token alone: add the token's "
-        "log-probability to its beam's score.",
-    )
-    ensure(
-        ex,
-        [t for t, _ in got] != [t for t, _ in by_token]
-        or [t for t, _ in by_token] == [t for t, _ in expected],
-        f"{name} picks the candidates by the new token's log-probability alone: rank "
-        "them by the beam's score plus that log-probability.",
-    )
-    candidates = dict(_beam_reference(beams, log_probs, n_candidates, eos))
-    for tokens, score in got:
-        ensure(
-            ex,
-            tokens in candidates,
-            f"{name} returns the tokens {tokens}, which do not extend any of the beams "
-            "by one token.",
-        )
-        want = candidates[tokens]
-        ensure(
-            ex,
-            np.isclose(score, want, rtol=1e-9, atol=1e-12),
-            f"{name} gives the candidate {tokens} the score {score:.6g} but it should "
-            f"be {want:.6g}: log-probabilities add up, so add the token's "
-            "log-probability to its beam's score.",
-        )
-    ensure(
-        ex,
-        scores == sorted(scores, reverse=True),
-        f"{name} does not sort the beams by score, highest first.",
-    )
-    ensure(
-        ex,
-        not is_close(scores, [s for _, s in expected], 1e-9, 1e-12),
-        f"{name} breaks ties in the wrong order: among equal scores, the candidate "
-        "from the earlier beam comes first, and within a beam the smaller token id.",
-    )
-    missed = next((beam for beam in expected if beam[0] not in dict(got)), None)
-    if missed is None:
-        raise CheckFailed(ex, f"{name} returns the same beam more than once.")
-    raise CheckFailed(
-        ex,
-        f"{name} misses the candidate {missed[0]} with the score {missed[1]:.6g}, "
-        "one of the k best.",
-    )
-
-
-def _check_step_case(ex: str, beam_search_step: Callable, case: tuple) -> None:
-    """Compare one call of beam_search_step with the reference."""
-    beams, log_probs, k, eos = case
-    name = f"beam_search_step on {len(beams)} beams with k={k}" + (
-        f" and eos={eos}" if eos is not None else ""
-    )
-    given = [(tuple(t), s) for t, s in beams]
-    result = call(ex, beam_search_step, given, log_probs.copy(), k, eos)
+def _as_beams(ex: str, name: str, result: Any) -> list[tuple[tuple, float]]:
+    """Read a list of (tokens, score) pairs, or fail naming what is malformed."""
     ensure(
         ex,
         isinstance(result, list | tuple),
         f"{name} should return a list of (tokens, score) pairs but returned "
         f"{describe(result)}.",
     )
-    got = [
-        _as_beam(ex, f"item {j} returned by {name}", beam)
-        for j, beam in enumerate(result)
-    ]
-    expected = _beam_reference(beams, log_probs, k, eos)
-    if not _same_beams(got, expected):
-        _explain_beams(ex, name, got, expected, case)
+    beams = []
+    for j, beam in enumerate(result):
+        tokens = beam[0] if isinstance(beam, tuple | list) and len(beam) == 2 else None
+        ensure(
+            ex,
+            isinstance(tokens, tuple | list)
+            and all(isinstance(t, int | np.integer) for t in tokens),
+            f"item {j} of what {name} returns should be a pair (tokens, score), with "
+            f"a tuple of token ids, but is {describe(beam)}.",
+        )
+        score = as_number(ex, f"the score of item {j} of what {name} returns", beam[1])
+        beams.append((tuple(int(t) for t in tokens), score))
+    return beams
 
 
-def _beam_cases(rng: np.random.Generator) -> list[tuple]:
-    """(beams, log_probs, k, eos) cases: random, with ties, too few candidates, eos."""
-
-    def log_softmax(scores: np.ndarray) -> np.ndarray:
-        return torch.log_softmax(torch.from_numpy(scores), dim=-1).numpy()
-
-    cases = []
-    beams = [((2, 4), -1.3), ((1, 3), -1.7), ((4, 4), -2.4)]
-    cases.append((beams, log_softmax(rng.normal(size=(3, 6))), 3, None))
-    beams = [((0,), -0.5), ((5,), -0.9)]
-    cases.append((beams, log_softmax(rng.normal(size=(2, 7))), 4, None))
-    cases.append(([((), 0.0)], log_softmax(rng.normal(size=(1, 3))), 5, None))
-    # Ties: the same scores in both beams and twice within a beam.
-    tied = np.log(np.array([[0.4, 0.2, 0.2, 0.1, 0.1], [0.4, 0.2, 0.2, 0.1, 0.1]]))
-    cases.append(([((3,), -1.0), ((1,), -1.0)], tied, 4, None))
-    # A finished beam (ending in eos = 0) competes with its score unchanged; its row
-    # of log-probabilities, which puts almost all mass on eos again, is ignored.
-    beams = [((2, 3), -1.1), ((1, 0), -1.2), ((4, 1), -1.6)]
-    scores = rng.normal(size=(3, 5))
-    scores[1] = [10.0, 0.0, 0.0, 0.0, 0.0]
-    cases.append((beams, log_softmax(scores), 3, 0))
-    beams = [((2, 0), -0.2), ((3, 4), -2.0)]
-    cases.append((beams, log_softmax(rng.normal(size=(2, 5))), 2, 0))
-    return cases
-
-
-#: Finished hypotheses for best_hypothesis; the second holds a tie of mean scores.
-HYPOTHESES = [
+HYPOTHESES = [  # finished hypotheses for best_hypothesis; the second holds a tie
     [((3, 0), -1.4), ((5, 2, 4, 0), -2.0), ((1, 1, 0), -1.8)],
     [((2, 2, 0), -1.5), ((4, 0), -1.0), ((5,), -0.9)],
     [((0,), -0.8), ((6, 2, 1, 4, 0), -3.0), ((3, 0), -1.5)],
 ]
 
 
-def _check_best_hypothesis(ex: str, best_hypothesis: Callable) -> None:
-    """Check the choice of the finished hypothesis with the best mean log-probability."""
-    for hypotheses in HYPOTHESES:
-        name = f"best_hypothesis({hypotheses})"
-        answer = call(ex, best_hypothesis, list(hypotheses))
-        got = _as_beam(ex, f"the hypothesis returned by {name}", answer)
-        means = [s / len(t) for t, s in hypotheses]
-        expected = hypotheses[int(np.argmax(means))]  # argmax picks the first tie
-        if _same_beams([got], [expected]):
-            continue
-        raw = hypotheses[int(np.argmax([s for _, s in hypotheses]))]
-        ensure(
-            ex,
-            not _same_beams([got], [raw]),
-            f"{name} picks the highest total log-probability, which favours short "
-            "hypotheses: compare score / len(tokens) instead.",
-        )
-        ensure(
-            ex,
-            got[0] != expected[0],
-            f"{name} picks the right tokens but changes their score: return the "
-            "hypothesis (tokens, score) as it was given.",
-        )
-        ties = [h for h, m in zip(hypotheses, means, strict=True) if m == max(means)]
-        ensure(
-            ex,
-            not any(_same_beams([got], [h]) for h in ties),
-            f"{name} picks a later one of two hypotheses with the same mean score: "
-            "on ties, return the first.",
-        )
-        raise CheckFailed(
-            ex,
-            f"{name} returns {answer}, but another hypothesis has a higher mean "
-            "log-probability per token.",
-        )
-
-
 def check_beam_search(beam_search_step: Any, best_hypothesis: Any) -> None:
     """Check Exercise 4.6: one beam-search step and the length-normalised choice."""
     ex = "4.6"
     cases = _beam_cases(exercise_rng(ex))
-    for case in cases:
-        _check_step_case(ex, beam_search_step, case)
-    _check_best_hypothesis(ex, best_hypothesis)
+    for beams, log_probs, k, eos in cases:
+        name = f"beam_search_step on {len(beams)} beams with k={k}" + (
+            f" and eos={eos}" if eos is not None else ""
+        )
+        result = call(ex, beam_search_step, list(beams), log_probs.copy(), k, eos)
+        got = _as_beams(ex, name, result)
+        want = _beam()(beams, log_probs, k, eos)
+        if same(got, want, 1e-9, 1e-12):
+            continue
+        args = (beams, log_probs, k, eos)
+        name_mistake(ex, got, MISTAKES[ex], *args, rtol=1e-9, atol=1e-12)
+        ensure(
+            ex,
+            len(got) == len(want),
+            f"{name} returns {len(got)} beams but should return {len(want)}: the k "
+            "best candidates, or all of them when there are fewer than k.",
+        )
+        scores = [s for _, s in got]
+        ensure(
+            ex,
+            scores == sorted(scores, reverse=True),
+            f"{name} does not sort the beams by score, highest first.",
+        )
+        missed = next((b for b in want if not any(same(b, g) for g in got)), want[0])
+        raise CheckFailed(
+            ex,
+            f"{name} misses the candidate {missed[0]} with the score {missed[1]:.6g}, "
+            "one of the k best: add each token's log-probability to its beam's score.",
+        )
+    for hypotheses in HYPOTHESES:
+        name = f"best_hypothesis({hypotheses})"
+        got = call(ex, best_hypothesis, list(hypotheses))
+        if same(got, max(hypotheses, key=_mean), 1e-9, 1e-12):
+            continue
+        name_mistake(ex, got, MISTAKES[f"{ex} best"], hypotheses)
+        raise CheckFailed(
+            ex,
+            f"{name} returns {got!r}, but it should return the hypothesis with the "
+            "highest mean log-probability per token, score / len(tokens).",
+        )
     passed(
         ex,
         f"beam_search_step matches the reference on {len(cases)} cases (ties and "
         "finished beams included), and best_hypothesis normalises by length.",
+    )
+
+
+def check_lstm_shapes(shapes: Any) -> None:
+    """Check Exercise 4.7: the predicted shapes of out, h_n and c_n."""
+    ex = "4.7"
+    example = "{'out': (...), 'h_n': (...), 'c_n': (...)}"
+    check_keys(ex, "shapes", shapes, LSTM_SHAPES, example, "one tuple")
+    name_mistake(ex, shapes, [(w, s) for w, s in MISTAKES[ex] if w != LSTM_SHAPES])
+    for key, want in LSTM_SHAPES.items():
+        compare_shape(
+            ex,
+            f"shapes[{key!r}]",
+            shapes[key],
+            want,
+            reveal=False,
+            hint=SHAPE_HINTS[key],
+        )
+    passed(ex, "Run the next cell to see the shapes you predicted.")
+
+
+def _echo_data(T: int, B: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A random sequence X (T, B, 1) and its echo Y, X delayed by DELAY steps."""
+    X = torch.randn(T, B, 1)
+    Y = torch.zeros_like(X)
+    Y[DELAY:] = X[:-DELAY]
+    return X, Y
+
+
+def check_echo(model: Any, k: Any) -> None:
+    """Check Exercise 4.8: the model trained with chunks of k steps echoes the input."""
+    ex = "4.8"
+    k = whole_number(ex, "k", k)
+    ensure(
+        ex,
+        1 <= k <= MAX_CHUNK,
+        f"k is {k}, but the exercise asks for chunks of 1 to {MAX_CHUNK} steps: the "
+        "question is how short they can be.",
+    )
+    ensure(
+        ex,
+        isinstance(model, nn.Module) and any(True for _ in model.parameters()),
+        f"model should be the trained network, an nn.Module, but is {describe(model)}.",
+    )
+    with torch_seed(48):
+        X, Y = _echo_data(300, 32)
+    model.eval()
+    with torch.no_grad():
+        out = run_model(ex, model, X.to(next(model.parameters()).device))
+    y_hat = out[0] if isinstance(out, tuple) else out
+    ensure(
+        ex,
+        isinstance(y_hat, torch.Tensor) and y_hat.shape == X.shape,
+        f"the model should return the predictions of shape {tuple(X.shape)} (and its "
+        f"state) for an input of that shape, but returned {describe(y_hat)}.",
+    )
+    loss = float(((y_hat.float().cpu() - Y)[DELAY:] ** 2).mean())
+    ensure(
+        ex,
+        loss < GOOD_LOSS,
+        f"trained with chunks of k = {k} steps, the model's loss on a new sequence is "
+        f"{loss:.3f}, not below {GOOD_LOSS}: "
+        + (
+            "think about which inputs and targets share a chunk, then try longer "
+            "chunks."
+            if k <= DELAY
+            else "train it for more passes, or check the training cell."
+        ),
+    )
+    passed(
+        ex,
+        f"With chunks of {k} steps the model echoes the input {DELAY} steps late: "
+        f"loss {loss:.3f} on a new sequence.",
     )
