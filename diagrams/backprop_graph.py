@@ -17,13 +17,13 @@ CAPTION = (
     "($\\mathbf{x}$ or $\\mathbf{a}_1$), which is why the forward pass keeps them."
 )
 
-XS = {"x": 45, "aff1": 140, "z1": 240, "relu": 330, "a1": 420, "aff2": 515,
-      "z2": 615, "ce": 715, "loss": 815}
+XS = {"x": 40, "aff1": 125, "z1": 212, "relu": 292, "a1": 372, "aff2": 457,
+      "z2": 544, "ce": 632, "loss": 718}
 FWD, BWD, PAR, PGRAD = 125, 215, 40, 305
 
 
 def draw() -> Canvas:
-    c = Canvas(860, 345)
+    c = Canvas(760, 345)
     var = {}
     for key, label, kind in [("x", r"$\mathbf{x}$", "data"),
                              ("z1", r"$\mathbf{z}_1$", "state"),
@@ -67,7 +67,7 @@ def draw() -> Canvas:
         ("aff1", "z1", r"$\partial\ell/\partial W_1 = \delta_1 \mathbf{x}^\top,\ "
                        r"\partial\ell/\partial \mathbf{b}_1 = \delta_1$"),
     ]:
-        box = c.box(XS[op] + 20, PGRAD, 230, 34, label, kind="plain", edge=GRADIENT,
+        box = c.box(XS[op] + 20, PGRAD, 236, 34, label, kind="plain", edge=GRADIENT,
                     size=12)
         start = grad[source].bottom
         c.path([start, (start[0], PGRAD - 30), (box.cx + 60, PGRAD - 30),
