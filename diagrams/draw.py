@@ -35,6 +35,7 @@ MUTED = "#9ca3af"
 KINDS = {
     "data": ("#dbeafe", "#2563eb"),  # inputs and outputs: tokens, images, targets
     "state": ("#ede9fe", "#7c3aed"),  # hidden states, codes, representations
+    "state2": ("#ccfbf1", "#0d9488"),  # a second kind of state, e.g. the other direction
     "param": ("#fef3c7", "#d97706"),  # learned weights
     "op": ("#d1fae5", "#059669"),  # layers and functions
     "loss": ("#fee2e2", "#dc2626"),  # losses and objectives
