@@ -45,8 +45,7 @@ def test_call_returns_the_result_and_recognises_the_stub_by_its_message():
         raise NotImplementedError("Exercise 9.1: Something")
 
     assert failure(call, "9.1", stub) == (
-        "Exercise 9.1: stub still raises NotImplementedError: replace the stub with "
-        "your code."
+        "Exercise 9.1: stub still raises NotImplementedError: replace the stub with your code."
     )
 
 
@@ -93,9 +92,7 @@ def test_call_accepts_a_change_undone_up_to_rounding():
 
 
 def test_run_model_names_the_forward_and_uses_the_in_features_hint():
-    message = failure(
-        run_model, "9.1", nn.Linear(3, 2), torch.ones(1, 4), in_features_hint="look"
-    )
+    message = failure(run_model, "9.1", nn.Linear(3, 2), torch.ones(1, 4), in_features_hint="look")
     assert message.startswith("Exercise 9.1: the model's forward raised RuntimeError")
     assert message.endswith(": look.")
 
@@ -118,9 +115,7 @@ def test_matching_and_name_mistake_find_the_first_mistake_the_answer_equals():
     assert matching(3, table, np.array([1.0])) is None
     assert failure(name_mistake, "9.2", 7.0, table, np.array([0.0])).endswith("seven")
     name_mistake("9.2", 0.0, table, np.array([0.0]))
-    assert matching(
-        torch.tensor([0.0, 2.0]), [(relu, "ReLU")], torch.tensor([-1.0, 2.0])
-    )
+    assert matching(torch.tensor([0.0, 2.0]), [(relu, "ReLU")], torch.tensor([-1.0, 2.0]))
 
 
 @pytest.mark.parametrize("value", [3, 3.0, np.int64(3), np.float32(3), torch.tensor(3)])
@@ -130,12 +125,7 @@ def test_whole_number_accepts_any_whole_number(value):
 
 @pytest.mark.parametrize(
     ("value", "phrase"),
-    [
-        (2.5, "a float 2.5"),
-        (True, "a bool"),
-        ("3", "a str"),
-        (np.ones(2), "NumPy array"),
-    ],
+    [(2.5, "a float 2.5"), (True, "a bool"), ("3", "a str"), (np.ones(2), "NumPy array")],
 )
 def test_whole_number_explains_anything_else(value, phrase):
     message = failure(whole_number, "9.3", "n", value)
@@ -157,9 +147,7 @@ def test_as_number_rejects_non_finite_values():
     ],
 )
 def test_compare_shape_hidden_says_what_is_wrong_not_the_answer(answer, phrase):
-    message = failure(
-        compare_shape, "9.4", "shape", answer, (4, 3), reveal=False, hint="h"
-    )
+    message = failure(compare_shape, "9.4", "shape", answer, (4, 3), reveal=False, hint="h")
     assert phrase in message and "(4, 3)" not in message
     compare_shape("9.4", "shape", torch.Size([4, 3]), (4, 3))
     assert "is (3, 4) but should be (4, 3)" in failure(
@@ -174,17 +162,13 @@ def test_ensure_like_and_compare_arrays_check_kind_shape_dtype_grad_and_values()
         (np.ones(3, dtype=np.float32), "has dtype float32 but should have float64"),
     ]:
         assert phrase in failure(ensure_like, "9.5", "a", answer, np.zeros(3))
-    ensure_like(
-        "9.5", "a", np.ones(3, dtype=np.float32), np.zeros(3), check_dtype=False
-    )
+    ensure_like("9.5", "a", np.ones(3, dtype=np.float32), np.zeros(3), check_dtype=False)
     assert "should not track gradients" in failure(
         ensure_like, "9.5", "t", torch.ones(3, requires_grad=True), torch.zeros(3)
     )
     message = failure(compare_arrays, "9.5", "x", np.array([1.0, 2.0]), np.ones(2))
     assert "x[1] is 2 but should be 1 (this NumPy array has the right shape" in message
-    compare_arrays(
-        "9.5", "x", np.float32([1 / 3]), np.array([1 / 3]), check_dtype=False
-    )
+    compare_arrays("9.5", "x", np.float32([1 / 3]), np.array([1 / 3]), check_dtype=False)
     assert "cannot be read as numbers" in failure(
         compare_arrays, "9.5", "t", torch.zeros(3, device="meta"), torch.zeros(3)
     )
@@ -192,9 +176,9 @@ def test_ensure_like_and_compare_arrays_check_kind_shape_dtype_grad_and_values()
 
 def test_compare_gradient_names_known_factors_the_sign_and_other_factors():
     want = np.array([1.0, -2.0, 0.0])
-    assert failure(
-        compare_gradient, "9.6", "g", 2 * want, want, factors={2.0: "twice"}
-    ).endswith("twice")
+    assert failure(compare_gradient, "9.6", "g", 2 * want, want, factors={2.0: "twice"}).endswith(
+        "twice"
+    )
     assert "g has the wrong sign: s." in failure(
         compare_gradient, "9.6", "g", -want, want, sign_hint="s"
     )
@@ -258,10 +242,7 @@ def test_ensure_registered_explains_layers_in_a_plain_list():
 
 
 def test_build_model_builds_the_class_under_a_seed_and_explains_wrong_classes():
-    a, b = (
-        build_model("9.9", nn.Linear, "L", 1, in_features=2, out_features=1)
-        for _ in "ab"
-    )
+    a, b = (build_model("9.9", nn.Linear, "L", 1, in_features=2, out_features=1) for _ in "ab")
     assert torch.equal(a.weight, b.weight)
     assert "pass the class L itself" in failure(build_model, "9.9", a, "L", 1)
     assert "should build an nn.Module but gave an int" in failure(
@@ -277,9 +258,7 @@ def test_gradients_reach_names_what_is_cut_off():
     )
     unused = nn.ModuleDict({"used": nn.Linear(3, 1), "unused": nn.Linear(3, 1)})
     out = unused["used"](torch.randn(2, 3))
-    assert "model.unused.weight gets no gradient" in failure(
-        gradients_reach, "9.9", unused, out
-    )
+    assert "model.unused.weight gets no gradient" in failure(gradients_reach, "9.9", unused, out)
 
 
 # --- what an answer does while it runs ----------------------------------------------------

@@ -46,7 +46,8 @@ The mechanisms, each written once:
 - :func:`uses_python_loop` (the work grows with the input: a loop over the data, not a
   comprehension over two sizes) and :func:`creates_parameters` (a layer was built), for
   tasks that forbid these, and say so.
-- :func:`build_model`, :func:`gradients_reach`, :func:`exercise_rng`, :func:`torch_seed`.
+- :func:`build_model`, :func:`gradients_reach`, :func:`exercise_rng`, :func:`torch_seed`,
+  :func:`one_thread` (tiny trainings run far faster on one thread).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ __all__ = [
     "is_close",
     "matching",
     "name_mistake",
+    "one_thread",
     "passed",
     "recording",
     "relu",
@@ -154,14 +156,8 @@ CRASH_HINTS: list[tuple[str, str]] = [
         "an integer tensor reached an operation that needs floats: pass the "
         "predictions first and the targets second, as in loss_fn(y_hat, y)",
     ),
-    (
-        "same dtype",
-        "two tensors of different dtypes met: convert one, e.g. with .float()",
-    ),
-    (
-        "same device",
-        "tensors on different devices met: move them to one device with .to(device)",
-    ),
+    ("same dtype", "two tensors of different dtypes met: convert one, e.g. with .float()"),
+    ("same device", "tensors on different devices met: move them to one device with .to(device)"),
     ("index out of range", "a lookup got an index beyond the rows of its table"),
 ]
 
@@ -170,9 +166,7 @@ def crashed(exercise: str, what: str, error: Exception, hint: str = "") -> Check
     """Return the one-line failure saying that ``what`` raised ``error``, then ``hint``."""
     lines = str(error).splitlines()
     detail = lines[0].rstrip(" .:") if lines else ""
-    message = f"{what} raised {type(error).__name__}" + (
-        f": {detail}" if detail else ""
-    )
+    message = f"{what} raised {type(error).__name__}" + (f": {detail}" if detail else "")
     return CheckFailed(exercise, f"{message}{hint}.")
 
 
@@ -196,9 +190,7 @@ def _changed(before: Any, after: Any) -> str:
         if before.shape != after.shape or before.dtype != after.dtype:
             return "in place"
         floats = np.issubdtype(before.dtype, np.inexact)
-        if floats and np.allclose(
-            before, after, rtol=1e-12, atol=1e-14, equal_nan=True
-        ):
+        if floats and np.allclose(before, after, rtol=1e-12, atol=1e-14, equal_nan=True):
             return ""
         return "" if np.array_equal(before, after) else "in place"
     values, grad = before
@@ -233,8 +225,7 @@ def call(
         if _is_stub(error):
             raise CheckFailed(
                 exercise,
-                f"{name} still raises NotImplementedError: replace the stub with your "
-                "code.",
+                f"{name} still raises NotImplementedError: replace the stub with your code.",
             ) from None
         text = str(error)
         hint = next((h for words, h in [*hints, *CRASH_HINTS] if words in text), "")
@@ -255,9 +246,7 @@ def call(
     return result
 
 
-def run_model(
-    exercise: str, model: Any, *inputs: Any, in_features_hint: str = ""
-) -> Any:
+def run_model(exercise: str, model: Any, *inputs: Any, in_features_hint: str = "") -> Any:
     """Return ``model(*inputs)`` through :func:`call`, named "the model's forward"."""
     hints = [("mat1 and mat2", in_features_hint)] if in_features_hint else []
     return call(exercise, model, *inputs, name="the model's forward", hints=hints)
@@ -289,7 +278,7 @@ def same(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     x, y = float_values(a), float_values(b)
     if x is None or y is None or x.shape != y.shape:
         return False
-    return bool(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=False))
+    return bool(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True))
 
 
 #: The older name of :func:`same`.
@@ -330,12 +319,7 @@ def matching(
 
 
 def name_mistake(
-    exercise: str,
-    got: Any,
-    table: Mistakes,
-    *args: Any,
-    rtol: float = 1e-5,
-    atol: float = 1e-8,
+    exercise: str, got: Any, table: Mistakes, *args: Any, rtol: float = 1e-5, atol: float = 1e-8
 ) -> None:
     """Fail with the sentence of the first mistake in ``table`` that ``got`` equals."""
     sentence = matching(got, table, *args, rtol=rtol, atol=atol)
@@ -355,9 +339,7 @@ def as_number(exercise: str, name: str, value: Any) -> float:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
     if number is None:
-        raise CheckFailed(
-            exercise, f"{name} should be a number but is {describe(value)}."
-        )
+        raise CheckFailed(exercise, f"{name} should be a number but is {describe(value)}.")
     ensure(exercise, np.isfinite(number), f"{name} is {number}, not a finite number.")
     return number
 
@@ -378,13 +360,7 @@ def whole_number(exercise: str, name: str, value: Any) -> int:
 
 
 def compare_shape(
-    exercise: str,
-    name: str,
-    answer: Any,
-    expected: tuple,
-    *,
-    reveal: bool = True,
-    hint: str = "",
+    exercise: str, name: str, answer: Any, expected: tuple, *, reveal: bool = True, hint: str = ""
 ) -> None:
     """Check a shape written as a tuple of integers, e.g. a predicted output shape.
 
@@ -393,12 +369,9 @@ def compare_shape(
     """
     tail = f"; {hint}" if hint else ""
     if not isinstance(answer, tuple | torch.Size):
-        advice = (
-            ", written with parentheses like (2, 3)" if isinstance(answer, list) else ""
-        )
+        advice = ", written with parentheses like (2, 3)" if isinstance(answer, list) else ""
         raise CheckFailed(
-            exercise,
-            f"{name} should be a tuple of integers{advice}, but is {describe(answer)}.",
+            exercise, f"{name} should be a tuple of integers{advice}, but is {describe(answer)}."
         )
     for size in answer:
         ensure(
@@ -416,9 +389,7 @@ def compare_shape(
         f"{name} has {len(answer)} dimension{'' if len(answer) == 1 else 's'} but the "
         f"output has {len(expected)}{tail}.",
     )
-    wrong = [
-        str(i) for i, (a, e) in enumerate(zip(answer, expected, strict=True)) if a != e
-    ]
+    wrong = [str(i) for i, (a, e) in enumerate(zip(answer, expected, strict=True)) if a != e]
     which = (
         f"dimension {wrong[0]} is"
         if len(wrong) == 1
@@ -447,11 +418,7 @@ def ensure_like(
         f"{name} should be {kind} but is {describe(answer)}.",
     )
     shape, want = tuple(answer.shape), tuple(expected.shape)
-    ensure(
-        exercise,
-        shape == want,
-        f"{name} has shape {shape} but should have shape {want}.",
-    )
+    ensure(exercise, shape == want, f"{name} has shape {shape} but should have shape {want}.")
     ensure(
         exercise,
         not check_dtype or answer.dtype == expected.dtype,
@@ -459,9 +426,7 @@ def ensure_like(
     )
     if tensor and answer.requires_grad != expected.requires_grad:
         want_grad = "track" if expected.requires_grad else "not track"
-        raise CheckFailed(
-            exercise, f"{name} should {want_grad} gradients (requires_grad)."
-        )
+        raise CheckFailed(exercise, f"{name} should {want_grad} gradients (requires_grad).")
 
 
 def compare_arrays(
@@ -480,8 +445,7 @@ def compare_arrays(
     if got is None:
         device = getattr(answer, "device", "cpu")
         raise CheckFailed(
-            exercise,
-            f"{name} cannot be read as numbers: it is {describe(answer)} on {device}.",
+            exercise, f"{name} cannot be read as numbers: it is {describe(answer)} on {device}."
         )
     if str(getattr(answer, "dtype", "")).endswith(("float32", "float16")):
         rtol, atol = max(rtol, 1e-4), max(atol, 1e-6)  # single precision
@@ -523,11 +487,7 @@ def compare_gradient(
             r = float(ratio[0])
             for factor, message in (factors or {}).items():
                 ensure(exercise, not np.isclose(r, factor, rtol=1e-6), message)
-            ensure(
-                exercise,
-                not np.isclose(r, -1),
-                f"{name} has the wrong sign: {sign_hint}.",
-            )
+            ensure(exercise, not np.isclose(r, -1), f"{name} has the wrong sign: {sign_hint}.")
             ensure(
                 exercise,
                 not factor_hint or np.isclose(r, 0),
@@ -566,19 +526,13 @@ def check_function(
             ensure(
                 exercise,
                 isinstance(got, tuple | list) and len(got) == len(parts),
-                f"{name} should return a tuple ({', '.join(parts)}) but returned "
-                f"{describe(got)}.",
+                f"{name} should return a tuple ({', '.join(parts)}) but returned {describe(got)}.",
             )
         for part, g, w in zip(
-            parts or [name],
-            got if parts else [got],
-            want if parts else [want],
-            strict=True,
+            parts or [name], got if parts else [got], want if parts else [want], strict=True
         ):
             if isinstance(w, np.ndarray | torch.Tensor):
-                compare_arrays(
-                    exercise, part, g, w, rtol=rtol, atol=atol, check_dtype=check_dtype
-                )
+                compare_arrays(exercise, part, g, w, rtol=rtol, atol=atol, check_dtype=check_dtype)
             else:
                 value = as_number(exercise, part, g)
                 ensure(
@@ -619,25 +573,20 @@ def check_keys(
 # --- models: building, tracing, gradients ----------------------------------------------
 
 
-def build_model(
-    exercise: str, cls: Any, name: str, seed: int, **kwargs: Any
-) -> nn.Module:
+def build_model(exercise: str, cls: Any, name: str, seed: int, **kwargs: Any) -> nn.Module:
     """Build a student's model class ``cls`` (called ``name``) under a fixed seed."""
     ensure(
         exercise,
         not isinstance(cls, nn.Module),
         f"pass the class {name} itself, not a model built from it.",
     )
-    ensure(
-        exercise, callable(cls), f"expected the class {name} but got {describe(cls)}."
-    )
+    ensure(exercise, callable(cls), f"expected the class {name} but got {describe(cls)}.")
     with torch_seed(seed):
         model = call(exercise, cls, name=name, **kwargs)
     ensure(
         exercise,
         isinstance(model, nn.Module),
-        f"{name}({'...' if kwargs else ''}) should build an nn.Module but gave "
-        f"{describe(model)}.",
+        f"{name}({'...' if kwargs else ''}) should build an nn.Module but gave {describe(model)}.",
     )
     return model
 
@@ -792,6 +741,17 @@ def exercise_rng(exercise: str) -> np.random.Generator:
 
 
 @contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread inside the block: tiny models train far faster so."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@contextlib.contextmanager
 def torch_seed(seed: int) -> Iterator[None]:
     """Seed torch's CPU generator inside the block; restore the caller's state after."""
     with torch.random.fork_rng(devices=[]):
@@ -802,9 +762,7 @@ def torch_seed(seed: int) -> Iterator[None]:
 # --- legacy, for chapters whose checkers still test form; not for new checkers ----------
 
 
-def source_uses(
-    fn: Callable, calls: tuple[str, ...] = (), loop: str = ""
-) -> str | None:
+def source_uses(fn: Callable, calls: tuple[str, ...] = (), loop: str = "") -> str | None:
     """Name the first loop or call of one of ``calls`` in ``fn``'s source, if any."""
     import ast
     import textwrap

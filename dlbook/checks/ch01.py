@@ -132,18 +132,12 @@ def check_nested_lists(M: Any) -> None:
     """Check Exercise 1.1: ``M`` is 7 lists of 5 ints with ``M[i][j] == 5 * i + j``."""
     ex = "1.1"
     want = [[5 * i + j for j in range(5)] for i in range(7)]
-    ensure(
-        ex, isinstance(M, list), f"M should be a list of lists but is {describe(M)}."
-    )
+    ensure(ex, isinstance(M, list), f"M should be a list of lists but is {describe(M)}.")
     if not same(M, want):
         name_mistake(ex, M, MISTAKES[ex])
     ensure(ex, len(M) == 7, f"M has {len(M)} inner lists but should have 7, one per i.")
     for i, row in enumerate(M):
-        ensure(
-            ex,
-            isinstance(row, list),
-            f"M[{i}] should be a list but is {describe(row)}.",
-        )
+        ensure(ex, isinstance(row, list), f"M[{i}] should be a list but is {describe(row)}.")
         ensure(ex, len(row) == 5, f"M[{i}] has {len(row)} elements but should have 5.")
         for j, value in enumerate(row):
             ensure(
@@ -179,20 +173,14 @@ def check_fc_shapes(shape_numpy: Any, shape_torch: Any) -> None:
     )
 
 
-def check_embedding_shapes(
-    shape_batter: Any, shape_cat: Any, shape_broadcast: Any
-) -> None:
+def check_embedding_shapes(shape_batter: Any, shape_cat: Any, shape_broadcast: Any) -> None:
     """Check Exercise 1.3: the shapes of an embedding lookup, a concat, a broadcast."""
     one_hots, W_b = np.zeros((32, 100)), np.zeros((9, 100))
     with torch.no_grad():
         vectors = nn.Embedding(100, 9)(torch.zeros(32, dtype=torch.long))
     _check_shapes(
         "1.3",
-        {
-            "shape_batter": shape_batter,
-            "shape_cat": shape_cat,
-            "shape_broadcast": shape_broadcast,
-        },
+        {"shape_batter": shape_batter, "shape_cat": shape_cat, "shape_broadcast": shape_broadcast},
         {
             "shape_batter": (W_b @ one_hots.T).shape,
             "shape_cat": tuple(torch.cat([vectors, vectors], dim=1).shape),
@@ -240,16 +228,13 @@ def check_pairwise_sq_distances(pairwise_sq_distances: Any) -> None:
     ex, fn = "1.6", pairwise_sq_distances
     rng = exercise_rng(ex)
     cases = [
-        (rng.normal(size=(n, d)), rng.normal(size=(m, d)))
-        for n, m, d in [(5, 7, 3), (1, 4, 2)]
+        (rng.normal(size=(n, d)), rng.normal(size=(m, d))) for n, m, d in [(5, 7, 3), (1, 4, 2)]
     ]
     reference = lambda X, Y: ((X[:, None] - Y[None]) ** 2).sum(-1)  # noqa: E731
     check_function(ex, fn, reference, cases, MISTAKES[ex], check_dtype=False)
     small = (np.ones((3, 2)), np.ones((4, 2)))
     large = (np.ones((30, 2)), np.ones((40, 2)))
-    ensure(
-        ex, not uses_python_loop(fn, small, large), f"pairwise_sq_distances {NO_LOOP}."
-    )
+    ensure(ex, not uses_python_loop(fn, small, large), f"pairwise_sq_distances {NO_LOOP}.")
     passed(ex, "It agrees with the double loop, with no Python loop of its own.")
 
 
@@ -271,9 +256,7 @@ def check_to_tensor(to_tensor: Any, device: torch.device | str | None = None) ->
             not isinstance(got, torch.Tensor) or got.device.type == where.type,
             f"{name} is on the {getattr(got, 'device', 'cpu')} device but should be on {where}.",
         )
-        compare_arrays(
-            ex, name, got, torch.from_numpy(array.astype(np.float32)).to(where)
-        )
+        compare_arrays(ex, name, got, torch.from_numpy(array.astype(np.float32)).to(where))
         if k == 0:
             array[0, 0] += 1.0  # a tensor sharing the memory sees the change
             ensure(ex, float(got[0, 0]) == float(array[0, 0]), COPIES)
@@ -311,9 +294,7 @@ def check_mse_grad_autograd(mse_grad_autograd: Any) -> None:
     ex = "1.9"
     X, y, w = _regression(ex, 8, 3)
     first = call(ex, mse_grad_autograd, X, y, w)
-    compare_arrays(
-        ex, "mse_grad_autograd(X, y, w)", first, _mse_numpy(X, y, w), check_dtype=False
-    )
+    compare_arrays(ex, "mse_grad_autograd(X, y, w)", first, _mse_numpy(X, y, w), check_dtype=False)
     ensure(ex, same(call(ex, mse_grad_autograd, X, y, w), first), PILES_UP)
     passed(ex, "Autograd agrees with the formula of Exercise 1.8, call after call.")
 
@@ -328,12 +309,9 @@ def check_grad_prediction(predicted_grad: Any) -> None:
     if guess != x.grad.item():
         name_mistake(ex, guess, MISTAKES[ex])
         raise CheckFailed(
-            ex,
-            f"x.grad is not {guess:g}: add up the gradients of both backward passes.",
+            ex, f"x.grad is not {guess:g}: add up the gradients of both backward passes."
         )
-    passed(
-        ex, f"x.grad is {x.grad.item():g}: 2 * x = 6 from the first backward plus 2."
-    )
+    passed(ex, f"x.grad is {x.grad.item():g}: 2 * x = 6 from the first backward plus 2.")
 
 
 #: Exercise 1.11: the loss after STEPS steps must fall below GOOD_LOSS.
