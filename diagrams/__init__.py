@@ -13,6 +13,7 @@ NAMES = [
     "mlp_layer",
     "mlp_network",
     "backprop_graph",
+    "residual_block",
     "conv_channels",
     "conv_stride_padding",
     "max_pooling",
