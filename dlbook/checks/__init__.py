@@ -94,6 +94,7 @@ __all__ = [
     "recording",
     "relu",
     "run_model",
+    "run_trained",
     "same",
     "torch_seed",
     "trace",
@@ -788,3 +789,16 @@ def ensure_linear_head(exercise: str, model: nn.Module) -> None:
         any(isinstance(m, nn.Linear) for m in model.modules()),
         "the model has no nn.Linear layer: add one as the classification layer.",
     )
+
+
+def run_trained(exercise: str, model: Any, *inputs: torch.Tensor) -> Any:
+    """Run a model the student trained: eval mode, no gradients, inputs on its device."""
+    ensure(
+        exercise,
+        isinstance(model, nn.Module) and any(True for _ in model.parameters()),
+        f"model should be the network you trained, an nn.Module, but is {describe(model)}.",
+    )
+    model.eval()
+    with torch.no_grad():
+        device = next(model.parameters()).device
+        return run_model(exercise, model, *(x.to(device) for x in inputs))
