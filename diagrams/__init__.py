@@ -23,6 +23,7 @@ NAMES = [
     "gru_cell",
     "bptt",
     "truncated_bptt",
+    "embedding_bag",
     "seq2seq",
     "beam_search",
     "qkv_attention",
