@@ -421,7 +421,7 @@ def tbptt_tensor_losses(model, X, Y, loss_fn, optimizer, k):
         (ch04.check_lstm_classifier, (BatchFirstNoPermute,), "with batch_first=True"),
         (ch04.check_lstm_classifier, (WrongLayers,), "raised RuntimeError"),
         (ch04.check_clip_by_global_norm, (in_place_clip,), "changed the arrays"),
-        (ch04.check_tbptt, (tbptt_tensor_losses,), "keeps its graph alive"),
+        (ch04.check_tbptt, (tbptt_tensor_losses,), "keep its graph alive"),
         (ch04.check_tbptt, (lambda *a: None,), "never calls the model"),
         (ch04.check_lstm_shapes, ({**SHAPES, "out": (3, 7)},), "has 2 dimensions"),
         (ch04.check_echo, (PerfectEcho(), 12), "chunks of 1 to 10 steps"),
@@ -435,9 +435,7 @@ def test_other_wrong_answers_are_explained(checker, args, phrase):
 
 def test_the_stub_is_recognised_by_its_own_message_only():
     def stub(*args):
-        raise NotImplementedError(
-            "Exercise 4.5: Truncated backpropagation through time"
-        )
+        raise NotImplementedError("Exercise 4.5: Truncated backpropagation through time")
 
     def not_for_this_dtype(*args):
         raise NotImplementedError("'addmm' not implemented for 'Half'")
@@ -467,9 +465,7 @@ JUNK_CHECKS = {
 
 
 @pytest.mark.parametrize("check", JUNK_CHECKS.values(), ids=list(JUNK_CHECKS))
-@pytest.mark.parametrize(
-    "junk", COMMON_JUNK, ids=[str(i) for i in range(len(COMMON_JUNK))]
-)
+@pytest.mark.parametrize("junk", COMMON_JUNK, ids=[str(i) for i in range(len(COMMON_JUNK))])
 def test_junk_gets_one_line(check, junk):
     failure(check, junk)
 

@@ -33,6 +33,7 @@ from dlbook.checks import (
     name_mistake,
     passed,
     run_model,
+    run_trained,
     same,
     torch_seed,
     trace,
@@ -136,8 +137,7 @@ def _clipping(norm=None, per_array=False, always=False, report="before"):
         total = (norm or (lambda gs: np.sqrt(sum(np.sum(g**2) for g in gs))))(grads)
         scale = max_norm / (total + 1e-6)
         clipped = [
-            g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6)) if per_array else g
-            for g in grads
+            g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6)) if per_array else g for g in grads
         ]
         if not per_array:
             clipped = [g * (scale if always else min(1.0, scale)) for g in grads]
@@ -160,9 +160,7 @@ def _torch_clip(grads: list[np.ndarray], max_norm: float) -> tuple[list, float]:
 TBPTT_T, TBPTT_B, TBPTT_K, TBPTT_LR = 50, 4, 8, 0.1
 
 
-def _tbptt(
-    zero="before", carry=True, detach=True, k=None, drop_last=False, step="each"
-):
+def _tbptt(zero="before", carry=True, detach=True, k=None, drop_last=False, step="each"):
     """Truncated BPTT as the exercise asks; the keywords reproduce the usual mistakes."""
 
     def train_tbptt(model, X, Y, loss_fn, optimizer, chunk):
@@ -227,9 +225,7 @@ def _beam(score="sum", finished="keep", per_beam=False, cut=True, order="best"):
                 groups.append([(tuple(tokens), total)] if finished == "keep" else [])
                 continue
             base = total if score == "sum" else 0.0
-            groups.append(
-                [(tuple(tokens) + (v,), base + lp) for v, lp in enumerate(log_probs[i])]
-            )
+            groups.append([(tuple(tokens) + (v,), base + lp) for v, lp in enumerate(log_probs[i])])
         if per_beam:
             groups = [sorted(g, key=lambda c: -c[1])[:k] for g in groups]
         candidates = [c for g in groups for c in g]
@@ -271,11 +267,11 @@ MISTAKES = {
         (_no("b_ih"), f"the new state leaves out b_ih: {TWO_BIASES}."),
         (_no("b_ih", "b_hh"), f"the new state leaves out both bias vectors: {TWO_BIASES}."),
         (lambda x, h, W_ih, W_hh, b_ih, b_hh: np.tanh(W_ih @ x + W_hh @ h + b_ih + b_hh),
-         "the weights multiply the inputs as column vectors (W_ih @ x_t): with one row "
-         "per sequence, write x_t @ W_ih.T and h_prev @ W_hh.T."),
+         "the weights multiply the inputs as column vectors (W_ih @ x_t): with one row per "
+         "sequence, write x_t @ W_ih.T and h_prev @ W_hh.T."),
         (lambda *a: _step(*a, transpose=False),
-         "the previous state is multiplied by W_hh instead of its transpose: with one "
-         "row per sequence, the recurrent term is h_prev @ W_hh.T."),
+         "the previous state is multiplied by W_hh instead of its transpose: with one row per "
+         "sequence, the recurrent term is h_prev @ W_hh.T."),
         (lambda *a: _step(*a, act=lambda z: np.maximum(z, 0)),
          "the new state uses a ReLU, but nn.RNN's default non-linearity is tanh."),
         (lambda *a: _step(*a, act=_sigmoid),
@@ -287,62 +283,60 @@ MISTAKES = {
         (_forward(_step, from_zeros=True),
          "rnn_forward starts from zeros: start the recurrence from the given h0."),
         (_shifted,
-         "rnn_forward lists h0 and leaves out the last state: states[t] should be the "
-         "state after reading X[t], as in nn.RNN's output."),
+         "rnn_forward lists h0 and leaves out the last state: states[t] should be the state after "
+         "reading X[t], as in nn.RNN's output."),
         (_aliased,
-         "every time step of states holds the last state: the loop writes each new "
-         "state into the same array, so store a new array at every step."),
+         "every time step of states holds the last state: the loop writes each new state into the "
+         "same array, so store a new array at every step."),
     ],
     "4.2": [
         (_counting(gates=1),
-         "the count has one set of weights per layer, as for a plain RNN, but an LSTM "
-         "stacks four gates' weights (input, forget, cell, output) and a GRU three "
-         "(reset, update, new)."),
+         "the count has one set of weights per layer, as for a plain RNN, but an LSTM stacks four "
+         "gates' weights (input, forget, cell, output) and a GRU three (reset, update, new)."),
         (_counting(biases=1),
-         "the count has one bias vector per layer and direction, but PyTorch has two, "
-         "bias_ih and bias_hh."),
-        (_counting(biases=0),
-         "the count leaves out the biases: each layer and direction has bias_ih and "
+         "the count has one bias vector per layer and direction, but PyTorch has two, bias_ih and "
          "bias_hh."),
+        (_counting(biases=0),
+         "the count leaves out the biases: each layer and direction has bias_ih and bias_hh."),
         (_counting(upper="one"),
-         "the layers above the first get hidden_size inputs, but in a bidirectional "
-         "RNN they read both directions' states, 2 * hidden_size features."),
+         "the layers above the first get hidden_size inputs, but in a bidirectional RNN they read "
+         "both directions' states, 2 * hidden_size features."),
         (_counting(upper="input"),
-         "every layer gets input_size inputs, but only the first reads x_t: the layers "
-         "above read the hidden states of the layer below."),
+         "every layer gets input_size inputs, but only the first reads x_t: the layers above read "
+         "the hidden states of the layer below."),
         (_counting(directions=1),
-         "the count has one direction, but a bidirectional RNN has its own weights for "
-         "each of its two directions."),
+         "the count has one direction, but a bidirectional RNN has its own weights for each of its "
+         "two directions."),
         (_counting(layers=1),
-         "the count has only the first layer, but each of the num_layers layers has "
-         "its own weights."),
+         "the count has only the first layer, but each of the num_layers layers has its own "
+         "weights."),
     ],
     "4.3": [  # what the classification layer reads, from out, h_n and c_n
         (lambda out, h_n, c_n: out[0],
-         "the classification layer reads the first time step, out[0]: read the last, "
-         "out[-1] (or h_n[-1]), which has seen the whole sequence."),
+         "the classification layer reads the first time step, out[0]: read the last, out[-1] (or "
+         "h_n[-1]), which has seen the whole sequence."),
         (lambda out, h_n, c_n: out.mean(0),
-         "the classification layer reads the average of the LSTM's outputs over time: "
-         "read the last time step, out[-1] (or h_n[-1])."),
+         "the classification layer reads the average of the LSTM's outputs over time: read the "
+         "last time step, out[-1] (or h_n[-1])."),
         (lambda out, h_n, c_n: c_n[-1],
-         "the classification layer reads the cell state c_n: the LSTM returns "
-         "(out, (h_n, c_n)), and the hidden state is h_n."),
+         "the classification layer reads the cell state c_n: the LSTM returns (out, (h_n, c_n)), "
+         "and the hidden state is h_n."),
         (lambda out, h_n, c_n: h_n[0],
-         "the classification layer reads h_n[0], the final state of the first layer: "
-         "read the top layer's, h_n[-1]."),
+         "the classification layer reads h_n[0], the final state of the first layer: read the top "
+         "layer's, h_n[-1]."),
     ],
     "4.4": [
         (_clipping(per_array=True),
-         "each array is clipped by its own norm: compute one norm over all arrays "
-         "together and scale them all by the same factor."),
+         "each array is clipped by its own norm: compute one norm over all arrays together and "
+         "scale them all by the same factor."),
         (lambda grads, m: ([np.clip(g, -m, m) for g in grads], _clipping()(grads, m)[1]),
-         "each value is clipped to [-max_norm, max_norm]: scale all arrays by "
-         "max_norm / total_norm instead, which keeps the gradient's direction."),
+         "each value is clipped to [-max_norm, max_norm]: scale all arrays by max_norm / "
+         "total_norm instead, which keeps the gradient's direction."),
         (_clipping(always=True),
          "gradients whose norm is below max_norm are scaled too: leave those unchanged."),
         (_clipping(norm=lambda gs: sum(np.linalg.norm(g) for g in gs)),
-         "total_norm adds up the arrays' norms, but the global norm is the square root "
-         "of the sum of all squared entries."),
+         "total_norm adds up the arrays' norms, but the global norm is the square root of the sum "
+         "of all squared entries."),
         (lambda grads, m: (_clipping()(grads, m)[0], sum(np.sum(g**2) for g in grads)),
          "total_norm is the sum of squares: take its square root."),
         (_clipping(report="after"),
@@ -350,32 +344,32 @@ MISTAKES = {
     ],
     "4.5": [
         (_tbptt(zero="between"),
-         "after training, the parameters are unchanged: take optimizer.step() after "
-         "each chunk's backward pass, with zero_grad() before the backward pass, not "
-         "between backward and step."),
+         "after training, the parameters are unchanged: take optimizer.step() after each chunk's "
+         "backward pass, with zero_grad() before the backward pass, not between backward and "
+         "step."),
         (_tbptt(zero="never"),
-         "gradients pile up from chunk to chunk: call optimizer.zero_grad() before "
-         "each backward pass."),
+         "gradients pile up from chunk to chunk: call optimizer.zero_grad() before each backward "
+         "pass."),
         (_tbptt(carry=False),
-         "the hidden state is reset at every chunk: pass the state the model returns "
-         "for one chunk on to the next, detached."),
+         "the hidden state is reset at every chunk: pass the state the model returns for one chunk "
+         "on to the next, detached."),
         (_tbptt(detach=False), DETACH),
         (_tbptt(k=TBPTT_T),
-         "the model runs once on the whole sequence: split it into chunks of k time "
-         "steps, X[start : start + k]."),
+         "the model runs once on the whole sequence: split it into chunks of k time steps, X[start "
+         ": start + k]."),
         (_tbptt(drop_last=True),
-         "the last, shorter chunk is left out: when k does not divide the length, the "
-         "last chunk holds the remaining steps."),
+         "the last, shorter chunk is left out: when k does not divide the length, the last chunk "
+         "holds the remaining steps."),
         (_tbptt(zero="once", step="end"),
-         "there is one optimizer step for the whole sequence: zero the gradients and "
-         "take a step for every chunk."),
+         "there is one optimizer step for the whole sequence: zero the gradients and take a step "
+         "for every chunk."),
         (_tbptt(k=1),
          "the model reads one time step at a time: each chunk should hold k steps."),
     ],
     "4.6": [
         (_beam(score="token"),
-         "each candidate is scored by its new token alone: add the token's "
-         "log-probability to its beam's score."),
+         "each candidate is scored by its new token alone: add the token's log-probability to its "
+         "beam's score."),
         (_beam(finished="extend"),
          f"a finished beam is extended: {FINISHED}, with its score."),
         (_beam(finished="drop"),
@@ -386,34 +380,33 @@ MISTAKES = {
         (_beam(order="worst"),
          "the lowest-scoring candidates are kept: sort by score, highest first."),
         (_beam(order="ties reversed"),
-         "ties are broken in the wrong order: among equal scores, the candidate from "
-         "the earlier beam comes first, and within a beam the smaller token id "
-         "(a stable sort keeps that order)."),
+         "ties are broken in the wrong order: among equal scores, the candidate from the earlier "
+         "beam comes first, and within a beam the smaller token id (a stable sort keeps that "
+         "order)."),
     ],
     "4.6 best": [
         (lambda hs: max(hs, key=lambda h: h[1]),
-         "best_hypothesis picks the highest total log-probability, which favours short "
-         "hypotheses: compare score / len(tokens) instead."),
+         "best_hypothesis picks the highest total log-probability, which favours short hypotheses: "
+         "compare score / len(tokens) instead."),
         (lambda hs: max(reversed(hs), key=_mean),
-         "best_hypothesis picks the later of two hypotheses with the same mean score: "
-         "on ties, return the first."),
+         "best_hypothesis picks the later of two hypotheses with the same mean score: on ties, "
+         "return the first."),
         (lambda hs: (lambda h: (h[0], _mean(h)))(max(hs, key=_mean)),
-         "best_hypothesis changes the score it returns: return the pair (tokens, "
-         "score) as it was given."),
+         "best_hypothesis changes the score it returns: return the pair (tokens, score) as it was "
+         "given."),
     ],
     "4.7": [
         ({**LSTM_SHAPES, "h_n": (3, 4, 5), "c_n": (3, 4, 5)},
-         "h_n and c_n are never batch-first: batch_first=True changes the layout of "
-         "the input and of out only."),
+         "h_n and c_n are never batch-first: batch_first=True changes the layout of the input and "
+         "of out only."),
         ({**LSTM_SHAPES, "out": (3, 7, 5)},
-         "out puts the states of both directions side by side: its last dimension is "
-         "2 * hidden_size."),
+         "out puts the states of both directions side by side: its last dimension is 2 * "
+         "hidden_size."),
         ({**LSTM_SHAPES, "h_n": (2, 3, 5), "c_n": (2, 3, 5)},
-         "h_n and c_n hold one final state per layer and per direction, "
-         "num_layers * 2 of them."),
+         "h_n and c_n hold one final state per layer and per direction, num_layers * 2 of them."),
         ({**LSTM_SHAPES, "h_n": (2, 3, 10), "c_n": (2, 3, 10)},
-         "h_n and c_n keep the directions apart, one row each, rather than side by "
-         "side as in out."),
+         "h_n and c_n keep the directions apart, one row each, rather than side by side as in "
+         "out."),
         ({**LSTM_SHAPES, "out": (7, 3, 10)},
          "with batch_first=True, out has the batch axis first, like the input."),
     ],
@@ -439,25 +432,19 @@ def check_rnn_numpy(rnn_step: Any, rnn_forward: Any) -> None:
         tolerance = {"check_dtype": False, "rtol": 1e-6, "atol": 1e-9}
         step_args = (X[0], h0, *weights)
         check_function(
-            ex,
-            rnn_step,
+            ex, rnn_step,
             lambda *a, want=states[0]: want,
             [step_args],
             MISTAKES[ex],
-            **tolerance,
-        )
-        mistakes = [(_forward(w), s) for w, s in MISTAKES[ex]] + MISTAKES[
-            f"{ex} forward"
-        ]
+            **tolerance)
+        mistakes = [(_forward(w), s) for w, s in MISTAKES[ex]] + MISTAKES[f"{ex} forward"]
         check_function(
-            ex,
-            rnn_forward,
+            ex, rnn_forward,
             lambda *a, want=(states, h_last): want,
             [(X, h0, *weights)],
             mistakes,
             parts=("states", "h_last"),
-            **tolerance,
-        )
+            **tolerance)
     passed(ex, "Both agree with nn.RNN, weights and both bias vectors copied in.")
 
 
@@ -466,15 +453,11 @@ def check_rnn_param_count(rnn_param_count: Any) -> None:
     ex = "4.2"
     for case in COUNT_CASES:
         kind, D, H, L, bi = case
-        name = (
-            f"rnn_param_count({kind!r}, {D}, {H}, num_layers={L}, bidirectional={bi})"
-        )
+        name = f"rnn_param_count({kind!r}, {D}, {H}, num_layers={L}, bidirectional={bi})"
         ensure(
-            ex,
-            not creates_parameters(rnn_param_count, *case),
+            ex, not creates_parameters(rnn_param_count, *case),
             f"{name} builds a layer to count its parameters: count by formula, as the "
-            "exercise asks.",
-        )
+            "exercise asks.")
         got = whole_number(ex, name, call(ex, rnn_param_count, *case))
         layer = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind](
             D, H, num_layers=L, bidirectional=bi, device="meta"
@@ -482,11 +465,9 @@ def check_rnn_param_count(rnn_param_count: Any) -> None:
         if got != sum(p.numel() for p in layer.parameters()):
             name_mistake(ex, got, MISTAKES[ex], *case)
             raise CheckFailed(
-                ex,
-                f"{name} is {got}, which is not the number of parameters PyTorch "
+                ex, f"{name} is {got}, which is not the number of parameters PyTorch "
                 "creates: go through weight_ih, weight_hh, bias_ih and bias_hh of "
-                "every layer and direction.",
-            )
+                "every layer and direction.")
     passed(ex, f"All {len(COUNT_CASES)} counts match PyTorch's layers.")
 
 
@@ -498,8 +479,7 @@ def _shape_hint(shape: tuple, batch: int) -> str:
         (SEQ_LEN, N_CLASSES): ": one row per time step, so the batch and time axes are "
         "swapped somewhere; with batch_first=True the LSTM reads the time steps as the "
         "batch (keep the default layout, or permute the input)",
-        (1, batch, N_CLASSES): ": h_n has shape (num_layers, batch, hidden_size), so "
-        "take h_n[-1]",
+        (1, batch, N_CLASSES): ": h_n has shape (num_layers, batch, hidden_size), so take h_n[-1]",
         (N_CLASSES,): ": keep the batch axis, even for one sequence (no squeeze())",
     }.get(shape, "")
 
@@ -510,101 +490,58 @@ def check_lstm_classifier(LSTMClassifier: Any) -> None:
     model = build_model(ex, LSTMClassifier, "LSTMClassifier", 43)
     model.eval()  # dropout, if any, would hide which state the classifier reads
     with torch_seed(43):
-        X3, X1 = (
-            torch.rand((SEQ_LEN, 3, N_FEATURES)),
-            torch.rand((SEQ_LEN, 1, N_FEATURES)),
-        )
+        X1, X3 = torch.rand((SEQ_LEN, 1, N_FEATURES)), torch.rand((SEQ_LEN, 3, N_FEATURES))
     hint = "the classification layer's in_features should be the LSTM's hidden size"
     for X in (X1, X3):
         out, calls = trace(ex, model, X, in_features_hint=hint)
         ensure_registered(ex, calls)
-        B = X.shape[1]
+        B, shape = X.shape[1], tuple(getattr(out, "shape", ()))
         ensure(
-            ex,
-            isinstance(out, torch.Tensor),
-            f"the model's forward returned {describe(out)} but should return a tensor "
-            f"of shape ({B}, {N_CLASSES}).",
-        )
-        shape = tuple(out.shape)
-        ensure(
-            ex,
-            shape == (B, N_CLASSES),
-            f"for input of shape {tuple(X.shape)} the model returned shape {shape} but "
-            f"should return ({B}, {N_CLASSES}){_shape_hint(shape, B)}.",
-        )
+            ex, torch.is_tensor(out) and shape == (B, N_CLASSES),
+            f"for input of shape {tuple(X.shape)} the model returned {describe(out)} but "
+            f"should return the shape ({B}, {N_CLASSES}){_shape_hint(shape, B)}.")
     # Layers run as layer.forward(x) escape the hooks: fall back on the registered ones.
-    called = [c.module for c in calls]
-    recurrent = [m for m in called if isinstance(m, nn.RNNBase)]
+    modules = [c.module for c in calls] + list(model.modules())
+    lstm = next((m for m in modules if isinstance(m, nn.RNNBase)), None)
+    ensure(ex, lstm is not None, "the model has no nn.LSTM: create one in __init__.")
     ensure(
-        ex,
-        len(recurrent) < 2,
-        f"the forward pass runs the LSTM {len(recurrent)} times: run it once on the "
-        "whole sequence, it loops over the time steps itself.",
-    )
-    recurrent += [m for m in model.modules() if isinstance(m, nn.RNNBase)]
-    ensure(
-        ex,
-        bool(recurrent),
-        "the model has no nn.LSTM: create one in __init__ and run it on x.",
-    )
-    lstm = recurrent[0]
-    ensure(
-        ex,
-        isinstance(lstm, nn.LSTM),
-        f"the model runs an nn.{type(lstm).__name__} where the exercise asks for an "
-        "nn.LSTM.",
-    )
-    for size, want, what in [
-        (lstm.input_size, N_FEATURES, "input features per step"),
-        (lstm.hidden_size, N_HIDDEN, "hidden units"),
-    ]:
+        ex, isinstance(lstm, nn.LSTM),
+        f"the model runs an nn.{type(lstm).__name__} where the exercise asks for an nn.LSTM.")
+    for size, want, what in [(lstm.input_size, N_FEATURES, "input features per step"),
+                             (lstm.hidden_size, N_HIDDEN, "hidden units")]:
         ensure(ex, size == want, f"the LSTM has {size} {what} but should have {want}.")
-    ensure(
-        ex,
-        not lstm.bidirectional,
-        "the LSTM is bidirectional, but the exercise asks for a one-directional one.",
-    )
     linears = [c for c in calls if isinstance(c.module, nn.Linear)]
-    heads = [c.module for c in linears] + [
-        m for m in model.modules() if isinstance(m, nn.Linear) and m.out_features == N_CLASSES
-    ]
-    ensure(ex, bool(heads), "the model has no nn.Linear layer to classify with.")
-    head = heads[0] if not linears else linears[-1].module
-    ensure(
-        ex,
-        (head.in_features, head.out_features) == (N_HIDDEN, N_CLASSES),
-        f"the last linear layer maps {head.in_features} features to "
-        f"{head.out_features}, but it should read the LSTM's {N_HIDDEN} hidden "
-        f"units and give one score per class, {N_CLASSES}.",
+    head = (
+        linears[-1].module
+        if linears
+        else next((m for m in modules if isinstance(m, nn.Linear)), None)
     )
+    ensure(ex, head is not None, "the model has no nn.Linear layer to classify with.")
+    ensure(
+        ex, (head.in_features, head.out_features) == (N_HIDDEN, N_CLASSES),
+        f"the last linear layer maps {head.in_features} features to {head.out_features}, "
+        f"but it should read the LSTM's {N_HIDDEN} hidden units and give one score per "
+        f"class, {N_CLASSES}.")
     reference = copy.deepcopy(lstm)
     reference.batch_first = False  # the input's own layout, (seq_len, batch, features)
     with torch.no_grad():
         states, (h_n, c_n) = reference(X3)  # (T, B, H), (layers, B, H) twice
-        last, table = states[-1], MISTAKES[ex]
+        table, reads = MISTAKES[ex], [states[-1], torch.relu(states[-1]), torch.tanh(states[-1])]
         if linears:  # what the classification layer reads
             got = linears[-1].input
-            if isinstance(got, torch.Tensor) and got.shape[:2] == states.shape[:2]:
+            if torch.is_tensor(got) and got.shape[:2] == states.shape[:2]:
                 got = got[-1]  # a linear layer on every step, the last row kept
         else:  # the model's output, from a layer that the hooks did not see
-            got = out.detach()
+            got, reads = out.detach(), [head(r) for r in reads]
             table = [(lambda *a, r=r: head(r(*a)), s) for r, s in table]
-        reads = [lambda s: s, torch.relu, torch.tanh]
-        right = [g(last) if linears else head(g(last)) for g in reads]
-    if not any(same(got, r, 1e-5, 1e-6) for r in right):
+    if not any(same(got, r, 1e-5, 1e-6) for r in reads):
         name_mistake(ex, got, table, states, h_n, c_n, rtol=1e-5, atol=1e-6)
         raise CheckFailed(
-            ex,
-            "the classification layer should read the LSTM's output at the last time "
-            "step, out[-1] (equal to the final hidden state h_n[-1]).",
-        )
+            ex, "the classification layer should read the LSTM's output at the last time step, "
+            "out[-1] (equal to the final hidden state h_n[-1]).")
     gradients_reach(ex, model, run_model(ex, model, X3))
-    n_params = sum(p.numel() for p in model.parameters())
-    passed(
-        ex,
-        f"An LSTM with {N_HIDDEN} hidden units read at the last step and {N_CLASSES} "
-        f"class scores; gradients reach all {n_params:,} parameters.",
-    )
+    passed(ex, f"An LSTM read at the last step and {N_CLASSES} class scores; gradients reach "
+           f"all {sum(p.numel() for p in model.parameters()):,} parameters.")
 
 
 def check_clip_by_global_norm(clip_by_global_norm: Any) -> None:
@@ -623,43 +560,23 @@ def check_clip_by_global_norm(clip_by_global_norm: Any) -> None:
         given = [g.copy() for g in grads]
         got = call(ex, clip_by_global_norm, given, max_norm)
         ensure(
-            ex,
-            same(given, grads, 0, 0),
-            f"{name} changed the arrays passed to it: return new, scaled arrays.",
-        )
+            ex, same(given, grads, 0, 0),
+            f"{name} changed the arrays passed to it: return new, scaled arrays.")
         want, want_norm = _torch_clip(grads, max_norm)
         if same(got, (want, want_norm), 1e-5, 1e-9):
             continue
         name_mistake(ex, got, MISTAKES[ex], grads, max_norm, rtol=1e-5, atol=1e-9)
         ensure(
-            ex,
-            isinstance(got, tuple | list) and len(got) == 2,
-            f"{name} should return a pair (clipped, total_norm) but returned "
-            f"{describe(got)}.",
-        )
-        clipped, total = got
+            ex, isinstance(got, tuple | list) and len(got) == 2 and len(got[0]) == len(grads),
+            f"{name} should return a pair (clipped, total_norm), clipped a list of "
+            f"{len(grads)} arrays, but returned {describe(got)}.")
+        total = as_number(ex, "total_norm", got[1])
         ensure(
-            ex,
-            isinstance(clipped, list | tuple) and len(clipped) == len(grads),
-            f"the clipped gradients of {name} should be a list of {len(grads)} arrays, "
-            f"one per input array, but are {describe(clipped)}.",
-        )
-        total = as_number(ex, "total_norm", total)
-        ensure(
-            ex,
-            same(total, want_norm, 1e-6),
-            f"the total_norm of {name} is {total:.6g} but should be {want_norm:.6g}.",
-        )
-        for i, (g, w) in enumerate(zip(clipped, want, strict=True)):
-            compare_arrays(
-                ex,
-                f"clipped[{i}] of {name}",
-                g,
-                w,
-                rtol=1e-5,
-                atol=1e-9,
-                check_dtype=False,
-            )
+            ex, same(total, want_norm, 1e-6),
+            f"the total_norm of {name} is {total:.6g} but should be {want_norm:.6g}.")
+        for i, (g, w) in enumerate(zip(got[0], want, strict=True)):
+            name = f"clipped[{i}] of {name}"
+            compare_arrays(ex, name, g, w, rtol=1e-5, atol=1e-9, check_dtype=False)
     passed(ex, "It agrees with torch.nn.utils.clip_grad_norm_, clipping and not.")
 
 
@@ -696,47 +613,29 @@ def check_tbptt(train_tbptt: Any) -> None:
         ensure(ex, not any(h.requires_grad for h in attached), DETACH)
         raise
     ensure(
-        ex,
-        bool(model.states_in),
-        "train_tbptt never calls the model: run model(x, h) on each chunk.",
-    )
+        ex, bool(model.states_in),
+        "train_tbptt never calls the model: run model(x, h) on each chunk.")
     params = _flat_parameters(model)
     want, want_losses = _trained(initial, _tbptt(), X, Y)
     if not same(params, want, 1e-5, 1e-6):
         wrong = [(_trained(initial, w, X, Y)[0], s) for w, s in MISTAKES[ex]]
         name_mistake(ex, params, [(w, s) for w, s in wrong if w is not None], atol=1e-6)
         raise CheckFailed(
-            ex,
-            "after training, the parameters differ from those of the reference loop: "
-            "for each chunk do zero_grad, forward, loss, backward, step, once each.",
-        )
+            ex, "after training, the parameters differ from those of the reference loop: "
+            "for each chunk do zero_grad, forward, loss, backward, step, once each.")
     n = len(want_losses)
     ensure(
-        ex,
-        isinstance(losses, list | tuple) and len(losses) == n,
-        f"train_tbptt should return a list of {n} losses, one per chunk, but returned "
-        f"{describe(losses)}"
-        + (f" of length {len(losses)}." if isinstance(losses, list | tuple) else "."),
-    )
-    for i, value in enumerate(losses):
-        ensure(
-            ex,
-            not (isinstance(value, torch.Tensor) and value.requires_grad),
-            f"losses[{i}] is a tensor that keeps its graph alive: store loss.item(), "
-            "a plain float.",
-        )
-        as_number(ex, f"losses[{i}]", value)
+        ex, isinstance(losses, list | tuple)
+        and len(losses) == n
+        and not any(torch.is_tensor(v) and v.requires_grad for v in losses),
+        f"train_tbptt should return a list of {n} floats, loss.item() for every chunk (a "
+        f"tensor would keep its graph alive), but returned {describe(losses)}.")
     ensure(
-        ex,
-        same([float(v) for v in losses], want_losses, 1e-4, 1e-6),
+        ex, same([as_number(ex, "a loss", v) for v in losses], want_losses, 1e-4, 1e-6),
         "the parameters are trained right but the returned losses are not the chunks' "
-        "losses, one loss.item() per chunk.",
-    )
-    passed(
-        ex,
-        f"{n} chunks, one step each, the state carried over and detached; the "
-        "parameters match the reference loop.",
-    )
+        "losses, one loss.item() per chunk.")
+    passed(ex, f"{n} chunks, one step each, the state carried over and detached; the "
+           "parameters match the reference loop.")
 
 
 def _beam_cases(rng: np.random.Generator) -> list[tuple]:
@@ -756,30 +655,7 @@ def _beam_cases(rng: np.random.Generator) -> list[tuple]:
         ([((3,), -1.0), ((1,), -1.0)], tied, 4, None),
         ([((2, 3), -1.1), ((1, 0), -1.2), ((4, 1), -1.6)], log_softmax(finishing), 3, 0),
         ([((2, 0), -0.2), ((3, 4), -2.0)], log_softmax(rng.normal(size=(2, 5))), 2, 0),
-    ]  # fmt: skip
-
-
-def _as_beams(ex: str, name: str, result: Any) -> list[tuple[tuple, float]]:
-    """Read a list of (tokens, score) pairs, or fail naming what is malformed."""
-    ensure(
-        ex,
-        isinstance(result, list | tuple),
-        f"{name} should return a list of (tokens, score) pairs but returned "
-        f"{describe(result)}.",
-    )
-    beams = []
-    for j, beam in enumerate(result):
-        tokens = beam[0] if isinstance(beam, tuple | list) and len(beam) == 2 else None
-        ensure(
-            ex,
-            isinstance(tokens, tuple | list)
-            and all(isinstance(t, int | np.integer) for t in tokens),
-            f"item {j} of what {name} returns should be a pair (tokens, score), with "
-            f"a tuple of token ids, but is {describe(beam)}.",
-        )
-        score = as_number(ex, f"the score of item {j} of what {name} returns", beam[1])
-        beams.append((tuple(int(t) for t in tokens), score))
-    return beams
+    ]
 
 
 HYPOTHESES = [  # finished hypotheses for best_hypothesis; the second holds a tie
@@ -797,31 +673,19 @@ def check_beam_search(beam_search_step: Any, best_hypothesis: Any) -> None:
         name = f"beam_search_step on {len(beams)} beams with k={k}" + (
             f" and eos={eos}" if eos is not None else ""
         )
-        result = call(ex, beam_search_step, list(beams), log_probs.copy(), k, eos)
-        got = _as_beams(ex, name, result)
+        got = call(ex, beam_search_step, list(beams), log_probs.copy(), k, eos)
         want = _beam()(beams, log_probs, k, eos)
         if same(got, want, 1e-9, 1e-12):
             continue
-        args = (beams, log_probs, k, eos)
-        name_mistake(ex, got, MISTAKES[ex], *args, rtol=1e-9, atol=1e-12)
+        name_mistake(ex, got, MISTAKES[ex], beams, log_probs, k, eos, rtol=1e-9, atol=1e-12)
         ensure(
-            ex,
-            len(got) == len(want),
-            f"{name} returns {len(got)} beams but should return {len(want)}: the k "
-            "best candidates, or all of them when there are fewer than k.",
-        )
-        scores = [s for _, s in got]
-        ensure(
-            ex,
-            scores == sorted(scores, reverse=True),
-            f"{name} does not sort the beams by score, highest first.",
-        )
+            ex, isinstance(got, list | tuple) and len(got) == len(want),
+            f"{name} returns {describe(got)}, but it should return a list of {len(want)} "
+            "(tokens, score) pairs: the k best candidates, or all when there are fewer.")
         missed = next((b for b in want if not any(same(b, g) for g in got)), want[0])
         raise CheckFailed(
-            ex,
-            f"{name} misses the candidate {missed[0]} with the score {missed[1]:.6g}, "
-            "one of the k best: add each token's log-probability to its beam's score.",
-        )
+            ex, f"{name} misses the candidate {missed[0]} with the score {missed[1]:.6g}, one "
+            "of the k best: add each token's log-probability to its beam's score.")
     for hypotheses in HYPOTHESES:
         name = f"best_hypothesis({hypotheses})"
         got = call(ex, best_hypothesis, list(hypotheses))
@@ -829,15 +693,11 @@ def check_beam_search(beam_search_step: Any, best_hypothesis: Any) -> None:
             continue
         name_mistake(ex, got, MISTAKES[f"{ex} best"], hypotheses)
         raise CheckFailed(
-            ex,
-            f"{name} returns {got!r}, but it should return the hypothesis with the "
-            "highest mean log-probability per token, score / len(tokens).",
-        )
+            ex, f"{name} returns {got!r}, but it should return the hypothesis with the "
+            "highest mean log-probability per token, score / len(tokens).")
     passed(
-        ex,
-        f"beam_search_step matches the reference on {len(cases)} cases (ties and "
-        "finished beams included), and best_hypothesis normalises by length.",
-    )
+        ex, f"beam_search_step matches the reference on {len(cases)} cases (ties and "
+        "finished beams included), and best_hypothesis normalises by length.")
 
 
 def check_lstm_shapes(shapes: Any) -> None:
@@ -848,13 +708,11 @@ def check_lstm_shapes(shapes: Any) -> None:
     name_mistake(ex, shapes, [(w, s) for w, s in MISTAKES[ex] if w != LSTM_SHAPES])
     for key, want in LSTM_SHAPES.items():
         compare_shape(
-            ex,
-            f"shapes[{key!r}]",
+            ex, f"shapes[{key!r}]",
             shapes[key],
             want,
             reveal=False,
-            hint=SHAPE_HINTS[key],
-        )
+            hint=SHAPE_HINTS[key])
     passed(ex, "Run the next cell to see the shapes you predicted.")
 
 
@@ -870,44 +728,23 @@ def check_echo(model: Any, k: Any) -> None:
     """Check Exercise 4.8: the model trained with chunks of k steps echoes the input."""
     ex = "4.8"
     k = whole_number(ex, "k", k)
-    ensure(
-        ex,
-        1 <= k <= MAX_CHUNK,
-        f"k is {k}, but the exercise asks for chunks of 1 to {MAX_CHUNK} steps: the "
-        "question is how short they can be.",
-    )
-    ensure(
-        ex,
-        isinstance(model, nn.Module) and any(True for _ in model.parameters()),
-        f"model should be the trained network, an nn.Module, but is {describe(model)}.",
-    )
+    ensure(ex, 1 <= k <= MAX_CHUNK, f"k is {k}, but the exercise asks for chunks of 1 to "
+           f"{MAX_CHUNK} steps: the question is how short they can be.")
     with torch_seed(48):
         X, Y = _echo_data(300, 32)
-    model.eval()
-    with torch.no_grad():
-        out = run_model(ex, model, X.to(next(model.parameters()).device))
+    out = run_trained(ex, model, X)
     y_hat = out[0] if isinstance(out, tuple) else out
     ensure(
-        ex,
-        isinstance(y_hat, torch.Tensor) and y_hat.shape == X.shape,
-        f"the model should return the predictions of shape {tuple(X.shape)} (and its "
-        f"state) for an input of that shape, but returned {describe(y_hat)}.",
-    )
+        ex, torch.is_tensor(y_hat) and y_hat.shape == X.shape,
+        f"for an input of shape {tuple(X.shape)} the model should return predictions of "
+        f"that shape (and its state) but returned {describe(y_hat)}.")
     loss = float(((y_hat.float().cpu() - Y)[DELAY:] ** 2).mean())
-    ensure(
-        ex,
-        loss < GOOD_LOSS,
-        f"trained with chunks of k = {k} steps, the model's loss on a new sequence is "
-        f"{loss:.3f}, not below {GOOD_LOSS}: "
-        + (
-            "think about which inputs and targets share a chunk, then try longer "
-            "chunks."
-            if k <= DELAY
-            else "train it for more passes, or check the training cell."
-        ),
+    advice = (
+        "think about which inputs and targets share a chunk, then try longer chunks."
+        if k <= DELAY
+        else "train it for more passes, or check the training cell."
     )
-    passed(
-        ex,
-        f"With chunks of {k} steps the model echoes the input {DELAY} steps late: "
-        f"loss {loss:.3f} on a new sequence.",
-    )
+    ensure(ex, loss < GOOD_LOSS, f"trained with chunks of k = {k} steps, the model's loss "
+           f"on a new sequence is {loss:.3f}, not below {GOOD_LOSS}: {advice}")
+    passed(ex, f"With chunks of {k} steps the model echoes the input {DELAY} steps late: "
+           f"loss {loss:.3f} on a new sequence.")

@@ -1,284 +1,317 @@
 """Checkers for the exercises of chapter 5: attention and transformers.
 
-Each ``check_*`` takes the student's answer (shapes, a number or functions), computes
-its own reference with PyTorch (``F.scaled_dot_product_attention``,
-``nn.MultiheadAttention``, the reshapes the library uses) and either prints a
-confirmation or raises :class:`CheckFailed` with one sentence that names the mistake.
-Checkers seed their own generators, so running them leaves the notebook's random state
-as it was, and the questions about shapes and parameter counts never give the answer
-away.
+``MISTAKES`` holds, per exercise, the plausible wrong answers and their sentences; the
+checkers name the first one an answer equals, and the tests iterate the same table.
+The questions about shapes and parameter counts never give the answer away.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from dlbook.checks import (
     CheckFailed,
-    as_number,
     call,
+    check_function,
     check_keys,
     compare_arrays,
     compare_shape,
+    creates_parameters,
     describe,
     ensure,
     ensure_like,
     exercise_rng,
-    float_values,
+    name_mistake,
     passed,
-    source_uses,
+    run_trained,
+    same,
     torch_seed,
+    whole_number,
 )
 
-__all__ = [
-    "check_additive_scores",
-    "check_attention",
-    "check_causal_mask",
-    "check_context_shapes",
-    "check_heads",
-    "check_mha_param_count",
-    "check_positional_encoding",
-]
-
-
-# --- private helpers ------------------------------------------------------------------
-
-
-def _same(
-    answer: np.ndarray | None, expected: torch.Tensor, atol: float = 1e-8
-) -> bool:
-    """True when ``answer`` holds the values of ``expected``; nan matches nan."""
-    want = expected.detach().double().numpy()
-    return (
-        answer is not None
-        and answer.shape == want.shape
-        and bool(np.allclose(answer, want, rtol=1e-5, atol=atol, equal_nan=True))
-    )
-
-
-@contextlib.contextmanager
-def _case(ex: str, label: str) -> Iterator[None]:
-    """Start every failure inside the block with ``label``, e.g. the input's shape."""
-    try:
-        yield
-    except CheckFailed as failure:
-        if "NotImplementedError" in failure.message:  # a stub: no case to point at
-            raise
-        raise CheckFailed(ex, f"{label}, {failure.message}") from None
-
-
-def _call_hinted(ex: str, fn: Callable, args: tuple, hints: dict[str, str]) -> Any:
-    """Call the student's ``fn``; add the hint whose key appears in a crash message."""
-    try:
-        return call(ex, fn, *args)
-    except CheckFailed as failure:
-        if "NotImplementedError" in failure.message:
-            raise
-        for key, hint in hints.items():
-            if key in failure.message:
-                raise CheckFailed(
-                    ex, f"{failure.message.rstrip('.')}: {hint}."
-                ) from None
-        raise
-
-
-def _ensure_unchanged(ex: str, fn_name: str, given: dict, originals: dict) -> None:
-    """Fail when the student's function changed one of its input tensors in place."""
-    for name, tensor in given.items():
-        ensure(
-            ex,
-            torch.equal(tensor, originals[name]),
-            f"{fn_name} changed its input {name} in place: use operations that return "
-            "a new tensor (x = x / 2, masked_fill), not in-place ones (x /= 2, "
-            "masked_fill_).",
-        )
-
-
-# --- Exercise 5.1: shapes in the attention snippet of the slides ----------------------
-
-#: The sizes of Exercise 5.1: features per time step, the two hidden layers of the
-#: scoring network, the number of time steps and the current step t.
-FEATURES, HIDDEN_1, HIDDEN_2, TOTAL_STEPS, STEP = 6, 16, 8, 10, 7
-
-
-def _context_shapes() -> dict[str, tuple]:
-    """Run the snippet of Exercise 5.1 on zeros; return the shape of each tensor."""
-    with torch_seed(51), torch.no_grad():
-        score_net = nn.Sequential(
-            nn.Linear(2 * FEATURES, HIDDEN_1),
-            nn.ReLU(),
-            nn.Linear(HIDDEN_1, HIDDEN_2),
-            nn.ReLU(),
-            nn.Linear(HIDDEN_2, 1),
-        )
-        X = torch.zeros(TOTAL_STEPS, FEATURES)  # one sequence, no batch axis
-        x_t = X[None, STEP]
-        earlier = X[:STEP]
-        pairs = torch.cat([earlier, x_t.expand(STEP, -1)], dim=1)
-        scores = score_net(pairs)
-        weights = torch.softmax(scores, dim=0)
-        c = earlier.T @ weights
-        x_t_with_c = torch.cat([x_t, c.T], dim=1)
-    tensors = {
-        "x_t": x_t,
-        "earlier": earlier,
-        "pairs": pairs,
-        "scores": scores,
-        "weights": weights,
-        "c": c,
-        "x_t_with_c": x_t_with_c,
-    }
-    return {name: tuple(tensor.shape) for name, tensor in tensors.items()}
-
-
+#: Exercise 5.1: the shape of each tensor of the scoring network's code.
+CONTEXT_SHAPES = {
+    "x_t": (1, 6),
+    "earlier": (7, 6),
+    "pairs": (7, 12),
+    "scores": (7, 1),
+    "weights": (7, 1),
+    "c": (6, 1),
+    "x_t_with_c": (1, 12),
+}
 #: A hint per tensor of Exercise 5.1 for a wrong shape; none gives a size away.
 CONTEXT_HINTS = {
-    "x_t": "an integer index removes its dimension, and None adds one of size 1 in "
-    "front",
+    "x_t": "an integer index removes its dimension, and None adds one of size 1 in front",
     "earlier": "X[:t] keeps the rows 0 to t - 1, each with all its features",
     "pairs": "expand repeats x_t along dimension 0 without copying it, and "
     "torch.cat(..., dim=1) adds up the sizes of dimension 1 and keeps dimension 0",
     "scores": "a linear layer changes only the last dimension, to its out_features",
     "weights": "a softmax changes no shape",
-    "c": "a matrix product (a, b) @ (b, d) has shape (a, d), and .T swaps the two "
-    "dimensions",
+    "c": "a matrix product (a, b) @ (b, d) has shape (a, d), and .T swaps the two dimensions",
     "x_t_with_c": "c.T swaps the dimensions of c before the concatenation along dim=1",
 }
 
 
-def check_context_shapes(shapes: Any) -> None:
-    """Check Exercise 5.1: the predicted shape of each tensor of the slides' code."""
-    ex = "5.1"
-    expected_shapes = _context_shapes()
-    check_keys(
-        ex, "shapes", shapes, expected_shapes, "{'x_t': (...), ...}", "one tuple"
-    )
-    for key, expected in expected_shapes.items():
-        compare_shape(
-            ex,
-            f"shapes[{key!r}]",
-            shapes[key],
-            expected,
-            reveal=False,
-            hint=CONTEXT_HINTS[key],
-        )
-    passed(
-        ex,
-        "All shapes are right: the current step and its context vector sit side by "
-        "side in one row.",
-    )
+def _patched(**wrong: tuple) -> Any:
+    """A wrong 5.1 answer: the student's shapes with ``wrong`` ones in place."""
+    return lambda shapes: {**shapes, **wrong}
 
 
-# --- Exercise 5.2: scaled dot-product attention ---------------------------------------
-
-
-def _weights(
-    Q: torch.Tensor,
-    K: torch.Tensor,
-    mask: torch.Tensor | None,
-    scale: float | None = None,
-    dim: int = -1,
-    fill: float = float("-inf"),
-) -> torch.Tensor:
-    """Attention weights softmax(Q K^T * scale) with ``mask``; variants for mistakes."""
-    scale = 1 / math.sqrt(Q.shape[-1]) if scale is None else scale
+def _attention(Q, K, V, mask=None, scale=None, dim=-1, fill=-math.inf, after=False):
+    """(output, weights) of attention; the keywords reproduce the usual mistakes."""
+    scale = 1 / math.sqrt(Q.shape[-1]) if scale is None else scale(Q.shape[-1])
     scores = Q @ K.transpose(-2, -1) * scale  # (..., L, S)
-    if mask is not None:
+    if mask is not None and not after:
         scores = scores.masked_fill(~mask, fill)
-    return torch.softmax(scores, dim=dim)
+    weights = torch.softmax(scores, dim=dim)
+    if mask is not None and after:
+        weights = weights * mask
+    return weights @ V, weights
 
 
-def _attention_cases(ex: str) -> list[tuple[str, tuple, torch.Tensor | None]]:
-    """Inputs of Exercise 5.2: (mask's name, (Q, K, V), mask) in float64."""
+def _heads(X, H, order="LHd", swap=True):
+    """split_heads; ``order`` and ``swap`` reproduce the usual mistakes."""
+    B, L, D = X.shape
+    if order == "dH":  # features dealt out like cards
+        return X.reshape(B, L, D // H, H).permute(0, 3, 1, 2)
+    if order == "HLd":
+        return X.reshape(B, H, L, D // H)
+    return X.reshape(B, L, H, D // H).transpose(1, 2) if swap else X.reshape(B, L, H, -1)
+
+
+def _merged(X, swap=True, flatten=True):
+    """merge_heads; ``swap`` and ``flatten`` reproduce the usual mistakes."""
+    B, H, L, d = X.shape
+    if not flatten:
+        return X.transpose(1, 2)
+    return (X.transpose(1, 2) if swap else X).reshape(B, L, H * d)
+
+
+def _mha_count(E, H, bias=True, kdim=None, vdim=None, *, out=True, heads="",
+               in_bias=None, out_bias=None, kv="own"):
+    """Parameters of nn.MultiheadAttention by formula; keywords reproduce mistakes."""
+    k = E if kdim is None or kv == "ignored" else kdim
+    v = k if kv == "k for v" else E if vdim is None or kv == "ignored" else vdim
+    ib = bias if in_bias is None else in_bias
+    ob = bias if out_bias is None else out_bias
+    qkv = (E * (E + k + v) + 3 * E * ib) * (H if heads == "qkv" else 1)
+    total = qkv + (E * E + E * ob) * out
+    return total * (H if heads == "all" else 1)
+
+
+def _additive(query, keys, W_a, V_a, v_a, act=torch.tanh, time_axis=True):
+    """Additive scores (B, T); ``act`` and ``time_axis`` reproduce the usual mistakes."""
+    q = query @ V_a.T  # (B, r)
+    hidden = keys @ W_a.T + (q[:, None, :] if time_axis else q)  # (B, T, r)
+    return act(hidden) @ v_a
+
+
+def _encoding(L: int, d_model: int, mistake: str = "") -> torch.Tensor:
+    """Sinusoidal encoding (L, d_model) in float32, or one of its usual mistakes."""
+    start = 1 if mistake == "from one" else 0
+    positions = torch.arange(start, start + L, dtype=torch.float64)[:, None]  # (L, 1)
+    columns = torch.arange(d_model, dtype=torch.float64)  # (d_model,)
+    exponent = {"column index": columns, "pair index": columns // 2}.get(
+        mistake, 2 * (columns // 2)
+    ) / d_model
+    angles = positions * 10000.0 ** (exponent if mistake == "multiplied" else -exponent)
+    even = columns % 2 == 0
+    if mistake == "halves":  # all sines first, then all cosines
+        pe = torch.cat([torch.sin(angles[:, even]), torch.cos(angles[:, even])], dim=1)
+    else:
+        sin_at = ~even if mistake == "swapped" else even
+        pe = torch.where(sin_at, torch.sin(angles), torch.cos(angles))
+    return pe.float()
+
+
+#: Exercise 5.8: tokens, sequence length and the accuracy to reach.
+VOCAB, SEQ_LEN, GOOD_ACCURACY = 10, 6, 0.9
+
+# fmt: off
+MISTAKES = {
+    "5.1": [
+        (_patched(x_t=(6,)),
+         "x_t is X[None, t]: the index t removes the step dimension, and None adds one of size 1 "
+         "in front."),
+        (_patched(earlier=(8, 6)), "X[:t] stops before row t."),
+        (_patched(pairs=(14, 6)),
+         "torch.cat(..., dim=1) puts the tensors side by side: dimension 0 stays, the sizes of "
+         "dimension 1 add up."),
+        (_patched(scores=(7,), weights=(7,)),
+         "a linear layer keeps every dimension but the last, which becomes its out_features, even "
+         "when that is 1."),
+        (_patched(c=(1, 6)),
+         "c is earlier.T @ weights, a (features, t) matrix times a (t, 1) one."),
+    ],
+    "5.2": [
+        (partial(_attention, scale=lambda d: 1.0),
+         "the weights are those of unscaled scores: divide Q @ K^T by sqrt(d_k) before the "
+         "softmax."),
+        (partial(_attention, scale=lambda d: 1 / d),
+         "the scores are divided by d_k, but they should be divided by its square root, "
+         "sqrt(d_k)."),
+        (partial(_attention, dim=-2),
+         "the softmax runs over the queries (dim=-2): each query's weights over the keys, the last "
+         "dimension, should sum to 1."),
+        (lambda Q, K, V, mask=None: _attention(Q, K, V),
+         "the mask is ignored: keys where the mask is False should get weight 0."),
+        (partial(_attention, after=True),
+         "the mask is applied after the softmax, so the weights of a query no longer sum to 1: "
+         "fill the masked scores with float('-inf') before the softmax."),
+        (lambda Q, K, V, mask=None: _attention(Q, K, V, None if mask is None else ~mask),
+         "the mask is used the wrong way round: True marks the keys a query may attend to (as in "
+         "F.scaled_dot_product_attention), False those it must ignore."),
+        (partial(_attention, fill=0.0),
+         "the masked scores are set to 0, which still gives them weight: set them to float('-inf') "
+         "so that the softmax gives them weight 0."),
+        (lambda *a: _attention(*a)[::-1],
+         "attention returns (weights, output): return the output first."),
+    ],
+    "5.3": [
+        (lambda L: torch.ones(L, L, dtype=torch.bool).triu(),
+         "the mask is anti-causal: each position sees the later positions instead of the earlier "
+         "ones (tril, not triu)."),
+        (lambda L: torch.ones(L, L, dtype=torch.bool).tril(-1),
+         "the mask hides the diagonal: a position may attend to itself, so the diagonal should be "
+         "True."),
+        (lambda L: ~torch.ones(L, L, dtype=torch.bool).tril(),
+         "the mask is True where attention is forbidden: True should mark the positions a query "
+         "may attend to, itself and the earlier ones."),
+        (lambda L: torch.ones(L, L, dtype=torch.bool),
+         "the mask lets every position see every other one: mask out the future, above the "
+         "diagonal."),
+        (lambda L: torch.zeros(L, L).masked_fill(torch.ones(L, L).triu(1) > 0, -math.inf),
+         "the mask is an additive float mask of 0 and -inf: here it should be boolean, True where "
+         "attention is allowed."),
+        (lambda L: torch.ones(L, L).tril(),
+         "the mask has the right pattern but holds numbers: make it boolean, dtype=torch.bool."),
+    ],
+    "5.4": [
+        (partial(_heads, order="HLd"),
+         "split_heads reshapes straight to (B, H, L, d), which cuts each sequence in the wrong "
+         "places: reshape to (B, L, H, d) first, then swap L and H with transpose(1, 2)."),
+        (partial(_heads, order="dH"),
+         "split_heads deals the features out to the heads like cards: head h should take the d "
+         "consecutive features h * d to (h + 1) * d - 1."),
+        (partial(_heads, swap=False),
+         "split_heads returns (B, L, H, d): swap the L and H axes (transpose(1, 2)) so that each "
+         "head holds its own (L, d) block."),
+    ],
+    "5.4 merge": [
+        (partial(_merged, swap=False),
+         "merge_heads reshapes straight to (B, L, H * d), which mixes positions and heads: swap H "
+         "and L with transpose(1, 2) first, then reshape."),
+        (partial(_merged, flatten=False),
+         "merge_heads keeps the heads on an axis of their own: flatten them back into one feature "
+         "axis of size H * d."),
+    ],
+    "5.5": [
+        (partial(_mha_count, out=False),
+         "the count leaves out the output projection (out_proj), the linear layer that mixes the "
+         "concatenated heads."),
+        (partial(_mha_count, heads="all"),
+         "the count is multiplied by num_heads, but the heads share the embed_dim features out "
+         "among themselves: their number does not change the count."),
+        (partial(_mha_count, heads="qkv"),
+         "the query, key and value projections are counted once per head, but the heads share "
+         "those projections' embed_dim outputs among themselves."),
+        (partial(_mha_count, in_bias=False, out_bias=False),
+         "the count leaves out the biases: with bias=True each of the four maps has one per "
+         "output."),
+        (partial(_mha_count, out_bias=False),
+         "the count leaves out the bias of the output projection."),
+        (partial(_mha_count, in_bias=False),
+         "the count leaves out the biases of the query, key and value projections."),
+        (partial(_mha_count, in_bias=True, out_bias=True),
+         "the count has biases although bias=False."),
+        (partial(_mha_count, kv="ignored"),
+         "the count ignores kdim and vdim: the key projection maps kdim features to embed_dim, the "
+         "value projection vdim features."),
+        (partial(_mha_count, kv="k for v"),
+         "the count uses kdim for the values too: vdim=None means embed_dim, whatever kdim is."),
+    ],
+    "5.6": [
+        (partial(_additive, act=lambda x: x), "the scores leave out the tanh."),
+        (lambda *a: torch.softmax(_additive(*a), dim=-1),
+         "additive_scores returns the weights after a softmax: return the raw scores, the softmax "
+         "comes later."),
+        (lambda query, keys, W_a, V_a, v_a: _additive(query, keys, V_a, W_a, v_a),
+         "W_a is applied to the query and V_a to the keys: W_a multiplies each key h_t, V_a the "
+         "query s."),
+        (lambda *a: _additive(*a).T,
+         "the scores are transposed: row b should hold the T scores of sequence b."),
+        (partial(_additive, time_axis=False),
+         "the query of sequence t meets key t: give V_a s a time axis, shape (B, 1, r), so that "
+         "each query meets the T keys of its own sequence."),
+    ],
+    "5.7": [
+        (partial(_encoding, mistake="swapped"),
+         "the cosines are in the even columns and the sines in the odd ones: column 2i holds the "
+         "sine, column 2i + 1 the cosine."),
+        (partial(_encoding, mistake="halves"),
+         "all the sines come first and all the cosines after them: interleave them, sines in the "
+         "even columns and cosines in the odd ones."),
+        (partial(_encoding, mistake="column index"),
+         "columns 2i and 2i + 1 get different frequencies: both divide the position by 10000 ** "
+         "(2i / d_model)."),
+        (partial(_encoding, mistake="pair index"),
+         "the exponent is i / d_model, where i counts the pairs of columns: it is 2i / d_model."),
+        (partial(_encoding, mistake="from one"),
+         "the encodings start at position 1: row 0 is position 0, where the sines are 0 and the "
+         "cosines 1."),
+        (partial(_encoding, mistake="multiplied"),
+         "the position is multiplied by 10000 ** (2i / d_model): divide by it, so that the "
+         "wavelengths grow from column to column."),
+    ],
+}
+# fmt: on
+
+
+def check_context_shapes(shapes: Any) -> None:
+    """Check Exercise 5.1: the predicted shape of each tensor of the scoring code."""
+    ex = "5.1"
+    check_keys(ex, "shapes", shapes, CONTEXT_SHAPES, "{'x_t': (...), ...}", "one tuple")
+    if shapes != CONTEXT_SHAPES:
+        name_mistake(ex, shapes, MISTAKES[ex], shapes)
+    for key, want in CONTEXT_SHAPES.items():
+        compare_shape(
+            ex, f"shapes[{key!r}]",
+            shapes[key],
+            want,
+            reveal=False,
+            hint=CONTEXT_HINTS[key])
+    passed(
+        ex, "All shapes are right: the current step and its context vector sit side by "
+        "side in one row.")
+
+
+def _attention_cases(ex: str) -> list[tuple[str, tuple]]:
+    """(description, (Q, K, V[, mask])) cases of Exercise 5.2, in float64."""
     rng = exercise_rng(ex)
 
     def normal(*shape: int) -> torch.Tensor:
         return torch.from_numpy(rng.normal(size=shape))
 
-    # A random mask in which every query may see some, but not all, keys.
-    scattered = torch.from_numpy(rng.random((4, 6)) < 0.5)
+    scattered = torch.from_numpy(rng.random((4, 6)) < 0.5)  # every query sees a key
     scattered[:, 0], scattered[:, 1] = True, False
-    causal = torch.ones(5, 5, dtype=torch.bool).tril()
     padding = torch.ones(2, 1, 1, 5, dtype=torch.bool)
     padding[0, ..., 3:] = False  # the first sequence has only 3 real tokens
+    causal = torch.ones(5, 5, dtype=torch.bool).tril()
+    three = (normal(2, 4, 8), normal(2, 6, 8), normal(2, 6, 5))
+    four = (normal(2, 3, 5, 4), normal(2, 3, 5, 4), normal(2, 3, 5, 6))
     return [
-        ("no mask", (normal(2, 4, 8), normal(2, 6, 8), normal(2, 6, 5)), None),
-        ("a mask", (normal(2, 4, 8), normal(2, 6, 8), normal(2, 6, 5)), scattered),
-        (
-            "a causal mask",
-            (normal(2, 3, 5, 4), normal(2, 3, 5, 4), normal(2, 3, 5, 6)),
-            causal,
-        ),
-        (
-            "a padding mask",
-            (normal(2, 3, 5, 4), normal(2, 3, 5, 4), normal(2, 3, 5, 6)),
-            padding,
-        ),
-        ("no mask", (normal(3, 4), normal(7, 4), normal(7, 2)), None),
+        ("no mask", three),
+        ("a mask of shape (4, 6)", (*three, scattered)),
+        ("a causal mask of shape (5, 5)", (*four, causal)),
+        ("a padding mask of shape (2, 1, 1, 5)", (*four, padding)),
+        ("no mask", (normal(3, 4), normal(7, 4), normal(7, 2))),
     ]
-
-
-def _check_weight_mistakes(
-    ex: str, got: np.ndarray | None, QKV: tuple, mask: torch.Tensor | None
-) -> None:
-    """Name the classic mistakes of attention weights whose values are wrong."""
-    Q, K, _ = QKV
-    expected = _weights(Q, K, mask)
-    if got is None or _same(got, expected):
-        return
-    d_k = Q.shape[-1]
-    ensure(
-        ex,
-        not _same(got, _weights(Q, K, mask, scale=1.0)),
-        "the weights are those of unscaled scores: divide Q @ K^T by sqrt(d_k) "
-        "before the softmax.",
-    )
-    ensure(
-        ex,
-        not _same(got, _weights(Q, K, mask, scale=1 / d_k)),
-        "the scores are divided by d_k, but they should be divided by its square "
-        "root, sqrt(d_k).",
-    )
-    ensure(
-        ex,
-        not _same(got, _weights(Q, K, mask, dim=-2)),
-        "the softmax runs over the queries (dim=-2): each query's weights over the "
-        "keys, the last dimension, should sum to 1.",
-    )
-    if mask is None:
-        return
-    ensure(
-        ex,
-        not _same(got, _weights(Q, K, None)),
-        "the mask is ignored: keys where the mask is False should get weight 0.",
-    )
-    after = _weights(Q, K, None) * mask
-    ensure(
-        ex,
-        not _same(got, after),
-        "the mask is applied after the softmax, so the weights of a query no longer "
-        "sum to 1: fill the masked scores with float('-inf') before the softmax.",
-    )
-    ensure(
-        ex,
-        not _same(got, _weights(Q, K, ~mask)),
-        "the mask is used the wrong way round: True marks the keys a query may attend "
-        "to (as in F.scaled_dot_product_attention), False those it must ignore.",
-    )
-    ensure(
-        ex,
-        not _same(got, _weights(Q, K, mask, fill=0.0)),
-        "the masked scores are set to 0, which still gives them weight: set them to "
-        "float('-inf') so that the softmax gives them weight 0.",
-    )
 
 
 #: What a crash of attention() on one of the shapes most likely means.
@@ -286,250 +319,90 @@ ANY_RANK = (
     "write it for any number of leading dimensions: K.transpose(-2, -1) swaps the last "
     "two, and scores.masked_fill(~mask, float('-inf')) lets the mask broadcast"
 )
-ATTENTION_HINTS = {key: ANY_RANK for key in ("size", "shape", "imension")}
 
 
 def check_attention(attention: Any) -> None:
     """Check Exercise 5.2: attention(Q, K, V, mask) against PyTorch's fused version."""
     ex = "5.2"
-    for description, QKV, mask in _attention_cases(ex):
-        Q, K, V = QKV
+    hints = [(word, ANY_RANK) for word in ("size", "shape", "dimension")]
+    for description, args in _attention_cases(ex):
+        Q, K, V = args[:3]
         label = f"for Q {tuple(Q.shape)}, K {tuple(K.shape)}, V {tuple(V.shape)} and "
-        label += description
-        label += "" if mask is None else f" of shape {tuple(mask.shape)}"
-        given = {"Q": Q.clone(), "K": K.clone(), "V": V.clone()}
-        args = tuple(given.values())
-        if mask is not None:
-            given["mask"] = mask.clone()
-            args = (*args, given["mask"])
-        with _case(ex, label):
-            result = _call_hinted(ex, attention, args, ATTENTION_HINTS)
-            _ensure_unchanged(
-                ex, "attention", given, {"Q": Q, "K": K, "V": V, "mask": mask}
-            )
-            ensure(
-                ex,
-                isinstance(result, tuple | list),
-                f"attention should return a pair (output, weights) but returned "
-                f"{describe(result)}.",
-            )
-            ensure(
-                ex,
-                len(result) == 2,
-                f"attention should return a pair (output, weights) but returned "
-                f"{len(result)} values.",
-            )
-            output, weights = result
-            expected_weights = _weights(Q, K, mask)
-            expected = F.scaled_dot_product_attention(Q, K, V, attn_mask=mask)
-            shapes = [
-                tuple(value.shape) if isinstance(value, torch.Tensor) else None
-                for value in result
-            ]
-            ensure(
-                ex,
-                shapes != [expected_weights.shape, expected.shape]
-                or expected.shape == expected_weights.shape,
-                "attention returns (weights, output): return the output first.",
-            )
-            ensure_like(ex, "weights", weights, expected_weights)
-            _check_weight_mistakes(ex, float_values(weights), QKV, mask)
-            compare_arrays(ex, "weights", weights, expected_weights)
-            ensure_like(ex, "output", output, expected)
-            compare_arrays(ex, "output", output, expected)
-    used = source_uses(attention, ("scaled_dot_product_attention",))
-    ensure(
-        ex,
-        used is None,
-        f"attention uses {used}: write the formula yourself, with matrix products "
-        "and a softmax.",
-    )
+        got = call(ex, attention, *args, hints=hints)
+        mask = args[3] if len(args) > 3 else None
+        want = (
+            F.scaled_dot_product_attention(Q, K, V, attn_mask=mask),
+            _attention(*args)[1],
+        )
+        if same(got, want):
+            continue
+        name_mistake(ex, got, MISTAKES[ex], *args)
+        ensure(
+            ex, isinstance(got, tuple | list) and len(got) == 2,
+            f"attention should return a pair (output, weights) but returned {describe(got)}.")
+        compare_arrays(ex, f"the weights {label}{description}", got[1], want[1])
+        compare_arrays(ex, f"the output {label}{description}", got[0], want[0])
     passed(
-        ex,
-        "It agrees with F.scaled_dot_product_attention, with and without masks, for "
-        "any number of leading dimensions.",
-    )
-
-
-# --- Exercise 5.3: a causal mask ------------------------------------------------------
+        ex, "It agrees with F.scaled_dot_product_attention, with and without masks, for "
+        "any number of leading dimensions.")
 
 
 def check_causal_mask(causal_mask: Any) -> None:
     """Check Exercise 5.3: causal_mask(L), True where position i may attend to j."""
     ex = "5.3"
     for L in (5, 1, 8):
-        name = f"causal_mask({L})"
-        expected = torch.ones(L, L, dtype=torch.bool).tril()
-        answer = call(ex, causal_mask, L)
-        ensure_like(ex, name, answer, expected, check_dtype=False)
-        values = float_values(answer)
-        if answer.dtype != torch.bool and values is not None:
-            additive = np.where(expected.numpy(), 0.0, -np.inf)
-            ensure(
-                ex,
-                not np.array_equal(values, additive),
-                f"{name} is an additive float mask of 0 and -inf: here the mask should "
-                "be boolean, True where attention is allowed.",
-            )
-            ensure(
-                ex,
-                not np.array_equal(values, expected.numpy()),
-                f"{name} has the right pattern but dtype {answer.dtype}: make it "
-                "boolean (dtype torch.bool).",
-            )
-        ensure(
-            ex,
-            answer.dtype == torch.bool,
-            f"{name} has dtype {answer.dtype} but should be boolean (torch.bool), True "
-            "where attention is allowed.",
-        )
-        if values is not None and L > 1:
-            allowed = expected.numpy()
-            wrong_ones = {
-                "is anti-causal: each position may see the later positions instead of "
-                "the earlier ones, so transpose it (tril, not triu)": allowed.T,
-                "hides the diagonal: a position may attend to itself, so the diagonal "
-                "should be True": np.tril(allowed, -1),
-                "is True where attention is forbidden: True should mark the positions "
-                "a query may attend to, itself and the earlier ones": ~allowed,
-                "allows every position to see every other one: mask out the future "
-                "(above the diagonal)": np.ones_like(allowed),
-            }
-            for message, wrong in wrong_ones.items():
-                ensure(ex, not np.array_equal(values, wrong), f"{name} {message}.")
-        compare_arrays(ex, name, answer, expected)
+        got = call(ex, causal_mask, L)
+        want = torch.ones(L, L, dtype=torch.bool).tril()
+        if isinstance(got, torch.Tensor) and got.dtype == torch.bool and same(got, want):
+            continue
+        name_mistake(ex, got, MISTAKES[ex], L)
+        compare_arrays(ex, f"causal_mask({L})", got, want)
     passed(
-        ex,
-        "Position i may attend to positions 0 to i, as with is_causal=True in "
-        "F.scaled_dot_product_attention.",
-    )
-
-
-# --- Exercise 5.4: splitting and merging heads ----------------------------------------
-
-
-def _split(X: torch.Tensor, H: int) -> torch.Tensor:
-    """Reference split: (B, L, D) -> (B, H, L, D // H), head h gets features h*d..."""
-    B, L, D = X.shape
-    return X.reshape(B, L, H, D // H).transpose(1, 2)
-
-
-def _merge(X: torch.Tensor) -> torch.Tensor:
-    """Reference merge: (B, H, L, d) -> (B, L, H * d)."""
-    B, H, L, d = X.shape
-    return X.transpose(1, 2).reshape(B, L, H * d)
+        ex, "Position i may attend to positions 0 to i, as with is_causal=True in "
+        "F.scaled_dot_product_attention.")
 
 
 #: Shapes (B, L, D) and numbers of heads of Exercise 5.4.
 HEAD_CASES = [((2, 5, 12), 3), ((1, 4, 8), 2), ((3, 2, 6), 1), ((2, 3, 6), 6)]
-VIEW_HINT = {
-    "view size is not compatible": "a transposed tensor is not contiguous in memory, "
-    "so use reshape (or .contiguous().view)"
-}
-
-
-def _check_split(ex: str, split_heads: Callable, shape: tuple, H: int) -> None:
-    """Compare ``split_heads`` on one input with the reference reshape and transpose."""
-    B, L, D = shape
-    d = D // H
-    name = f"split_heads(X of shape {shape}, num_heads={H})"
-    X = torch.arange(B * L * D, dtype=torch.float32).reshape(shape)
-    given = X.clone()
-    answer = _call_hinted(ex, split_heads, (given, H), VIEW_HINT)
-    _ensure_unchanged(ex, "split_heads", {"X": given}, {"X": X})
-    expected = _split(X, H)
-    got_shape = tuple(answer.shape) if isinstance(answer, torch.Tensor) else None
-    ensure(
-        ex,
-        not (got_shape == (B, L, H, d) and L != H),
-        f"{name} has shape (B, L, H, d): swap the L and H axes (transpose(1, 2)) so "
-        "that each head holds its own (L, d) block.",
+VIEW_HINT = [
+    (
+        "view size is not compatible",
+        "a transposed tensor is not contiguous in memory, so use reshape (or .contiguous().view)",
     )
-    ensure_like(ex, name, answer, expected)
-    values = float_values(answer)
-    if values is not None and not _same(values, expected) and H > 1:
-        ensure(
-            ex,
-            not _same(values, X.reshape(B, H, L, d)),
-            f"{name} has the right shape but scrambled values: reshaping straight to "
-            "(B, H, L, d) cuts each sequence in the wrong places; reshape to "
-            "(B, L, H, d) first, then swap L and H with transpose(1, 2).",
-        )
-        ensure(
-            ex,
-            not _same(values, X.reshape(B, L, d, H).permute(0, 3, 1, 2)),
-            f"{name} deals the features out to the heads like cards: head h should "
-            "take the d consecutive features h * d to (h + 1) * d - 1.",
-        )
-    compare_arrays(ex, name, answer, expected)
-
-
-def _check_merge(ex: str, merge_heads: Callable, shape: tuple, H: int) -> None:
-    """Compare ``merge_heads`` on one input with the reference transpose and reshape."""
-    B, L, D = shape
-    d = D // H
-    X = torch.arange(B * L * D, dtype=torch.float32).reshape(B, H, L, d)
-    name = f"merge_heads(X of shape {(B, H, L, d)})"
-    given = X.clone()
-    answer = _call_hinted(ex, merge_heads, (given,), VIEW_HINT)
-    _ensure_unchanged(ex, "merge_heads", {"X": given}, {"X": X})
-    expected = _merge(X)
-    got_shape = tuple(answer.shape) if isinstance(answer, torch.Tensor) else None
-    ensure(
-        ex,
-        got_shape != (B, L, H, d),
-        f"{name} has shape (B, L, H, d): flatten the heads back into one feature axis "
-        "of size H * d.",
-    )
-    ensure_like(ex, name, answer, expected)
-    values = float_values(answer)
-    if values is not None and not _same(values, expected) and H > 1:
-        ensure(
-            ex,
-            not _same(values, X.reshape(B, L, D)),
-            f"{name} has the right shape but scrambled values: reshaping straight to "
-            "(B, L, H * d) mixes positions and heads; swap H and L with "
-            "transpose(1, 2) first, then reshape.",
-        )
-    compare_arrays(ex, name, answer, expected)
-
-
-def _check_indivisible(ex: str, split_heads: Callable) -> None:
-    """``split_heads`` should raise ValueError when D is not divisible by num_heads."""
-    name = "split_heads(X of shape (2, 3, 10), num_heads=4)"
-    try:
-        answer = split_heads(torch.zeros(2, 3, 10), 4)
-    except ValueError:
-        return
-    except NotImplementedError:
-        raise CheckFailed(
-            ex, "split_heads still raises NotImplementedError: replace the stub."
-        ) from None
-    except Exception as error:  # any other crash: say which, and what to raise
-        raise CheckFailed(
-            ex,
-            f"{name} raised {type(error).__name__} but should raise ValueError: check "
-            "that D is divisible by num_heads yourself, with a message saying so.",
-        ) from None
-    raise CheckFailed(
-        ex,
-        f"{name} returned {describe(answer)} but should raise ValueError, as 10 "
-        "features cannot be shared equally among 4 heads.",
-    )
+]
 
 
 def check_heads(split_heads: Any, merge_heads: Any) -> None:
     """Check Exercise 5.4: split_heads and merge_heads against reference reshapes."""
     ex = "5.4"
-    for shape, H in HEAD_CASES:
-        _check_split(ex, split_heads, shape, H)
-    _check_indivisible(ex, split_heads)
-    for shape, H in HEAD_CASES:
-        _check_merge(ex, merge_heads, shape, H)
-    passed(ex, "Both agree with the reshapes of the reference, and undo each other.")
+    for (B, L, D), H in HEAD_CASES:
+        X = torch.arange(B * L * D, dtype=torch.float32).reshape(B, L, D)
+        for fn, args, table, want in [
+            (split_heads, (X, H), MISTAKES[ex], _heads(X, H)),
+            (merge_heads, (_heads(X, H).contiguous(),), MISTAKES[f"{ex} merge"], X),
+        ]:
+            got = call(ex, fn, *args, hints=VIEW_HINT)
+            if not same(got, want):
+                name_mistake(ex, got, table, *args)
+                shape = tuple(args[0].shape)
+                name = f"{getattr(fn, '__name__', 'your function')}(X of shape {shape})"
+                compare_arrays(ex, name, got, want)
+    X = torch.zeros(2, 3, 10)
+    try:
+        got = split_heads(X, 4)
+    except ValueError:
+        got = ValueError
+    except Exception:  # the stub, or another error: reported in one line, with a hint
+        hint = "check that D is divisible by num_heads, and raise a ValueError if not"
+        got = call(ex, split_heads, X, 4, hints=[("", hint)])
+    ensure(
+        ex, got is ValueError,
+        f"split_heads(X of shape (2, 3, 10), num_heads=4) returned {describe(got)} "
+        "but should raise a ValueError, as 10 features cannot be shared equally among "
+        "4 heads.")
+    passed(
+        ex, "Both agree with the reshapes of nn.MultiheadAttention, and undo each other.")
 
-
-# --- Exercise 5.5: parameters of a multi-head attention layer -------------------------
 
 #: Configurations of Exercise 5.5: (embed_dim, num_heads, keyword arguments).
 MHA_CASES = [
@@ -542,263 +415,64 @@ MHA_CASES = [
 ]
 
 
-def _mha_count(
-    E: int, H: int, bias: bool = True, kdim: Any = None, vdim: Any = None
-) -> int:
-    """Return the number of parameters PyTorch creates for this configuration."""
-    layer = nn.MultiheadAttention(E, H, bias=bias, kdim=kdim, vdim=vdim, device="meta")
-    return sum(p.numel() for p in layer.parameters())
-
-
-def _mha_mistakes(E: int, H: int, bias: bool, kdim: Any, vdim: Any) -> list[tuple]:
-    """Wrong counts a student may arrive at, each with what it shows."""
-    k = E if kdim is None else kdim
-    v = E if vdim is None else vdim
-    b = int(bias)
-    in_weights, out_weights = E * (E + k + v), E * E
-    total = in_weights + out_weights + 4 * E * b
-    mistakes = [
-        (
-            in_weights + 3 * E * b,
-            "leaves out the output projection (out_proj), the linear layer that mixes "
-            "the concatenated heads",
-        ),
-        (
-            total * H,
-            "multiplies by num_heads: the heads share the embed_dim features out among "
-            "themselves, so their number does not change the parameter count",
-        ),
-        (
-            (in_weights + 3 * E * b) * H + out_weights + E * b,
-            "multiplies the query, key and value projections by num_heads: the heads "
-            "share those projections' embed_dim outputs among themselves",
-        ),
-    ]
-    if bias:
-        mistakes += [
-            (in_weights + out_weights, "leaves out the biases"),
-            (
-                in_weights + out_weights + 3 * E,
-                "leaves out the bias of the output projection",
-            ),
-            (
-                in_weights + out_weights + E,
-                "leaves out the biases of the query, key and value projections",
-            ),
-        ]
-    else:
-        mistakes.append((total + 4 * E, "counts biases although bias=False"))
-    if kdim is not None or vdim is not None:
-        mistakes.append(
-            (
-                4 * E * E + 4 * E * b,
-                "ignores kdim and vdim: the key projection maps kdim features to "
-                "embed_dim, the value projection vdim features",
-            )
-        )
-    if kdim is not None and vdim is None:
-        mistakes.append(
-            (
-                E * (E + 2 * k) + out_weights + 4 * E * b,
-                "uses kdim for the values too: vdim=None means embed_dim, whatever "
-                "kdim is",
-            )
-        )
-    return mistakes
-
-
 def check_mha_param_count(mha_param_count: Any) -> None:
     """Check Exercise 5.5: a formula for the parameters of nn.MultiheadAttention."""
     ex = "5.5"
     for E, H, kwargs in MHA_CASES:
-        arguments = ", ".join(
-            [str(E), str(H)] + [f"{k}={v}" for k, v in kwargs.items()]
-        )
+        arguments = ", ".join([str(E), str(H)] + [f"{k}={v}" for k, v in kwargs.items()])
         name = f"mha_param_count({arguments})"
-        answer = as_number(ex, name, call(ex, mha_param_count, E, H, **kwargs))
+        got = whole_number(ex, name, call(ex, mha_param_count, E, H, **kwargs))
         ensure(
-            ex,
-            float(answer).is_integer(),
-            f"{name} is {answer}, but a number of parameters is a whole number.",
-        )
-        answer = int(answer)
-        expected = _mha_count(E, H, **kwargs)
-        if answer == expected:
-            continue
-        options = {"bias": True, "kdim": None, "vdim": None, **kwargs}
-        for value, message in _mha_mistakes(E, H, **options):
-            ensure(ex, answer != value, f"{name} {message}.")
-        try:  # a count that changes with num_heads shows a misunderstanding
-            one_head = as_number(ex, name, call(ex, mha_param_count, E, 1, **kwargs))
-        except CheckFailed:
-            one_head = answer
-        ensure(
-            ex,
-            one_head == answer,
-            f"{name} changes with num_heads, but the heads share the embed_dim "
-            "features out among themselves, so their number does not change the "
-            "parameter count.",
-        )
-        size = "large" if answer > expected else "small"
-        raise CheckFailed(
-            ex,
-            f"{name} is {answer}, which is too {size}: count the weights and biases "
-            "of the query, key, value and output projections.",
-        )
+            ex, not creates_parameters(partial(mha_param_count, E, H, **kwargs)),
+            f"{name} builds a layer to count its parameters: count by formula, as the "
+            "exercise asks.")
+        layer = nn.MultiheadAttention(E, H, device="meta", **kwargs)
+        want = sum(p.numel() for p in layer.parameters())
+        if got != want:
+            name_mistake(ex, got, [(partial(w, **kwargs), s) for w, s in MISTAKES[ex]], E, H)
+            raise CheckFailed(
+                ex, f"{name} is {got}, which is too {'large' if got > want else 'small'}: "
+                "count the weights and biases of the query, key, value and output "
+                "projections.")
     passed(ex, "The formula agrees with nn.MultiheadAttention in every configuration.")
-
-
-# --- Exercise 5.6: additive attention scores ------------------------------------------
-
-
-def _additive(
-    query: torch.Tensor,
-    keys: torch.Tensor,
-    W_a: torch.Tensor,
-    V_a: torch.Tensor,
-    v_a: torch.Tensor,
-    activation: Callable = torch.tanh,
-) -> torch.Tensor:
-    """Reference e[b, t] = v_a . activation(W_a keys[b, t] + V_a query[b]): (B, T)."""
-    hidden = keys @ W_a.T + (query @ V_a.T)[:, None, :]  # (B, T, r)
-    return activation(hidden) @ v_a
-
-
-def _additive_cases(ex: str) -> list[tuple]:
-    """Inputs of Exercise 5.6, float64: (query, keys, W_a, V_a, v_a)."""
-    rng = exercise_rng(ex)
-    cases = []
-    # (B, T, h, s, r): in the first case B == T and h == s, so that swapped weights
-    # and a batch axis taken for the time axis give wrong numbers, not a crash.
-    for B, T, h, s, r in [(3, 3, 4, 4, 5), (2, 5, 6, 4, 3)]:
-        shapes = [(B, s), (B, T, h), (r, h), (r, s), (r,)]
-        cases.append(tuple(torch.from_numpy(rng.normal(size=sh)) for sh in shapes))
-    return cases
-
-
-#: What a crash of additive_scores() most likely means.
-ADDITIVE_HINT = (
-    "W_a (r, h) multiplies every key, V_a (r, s) the query, and V_a s needs a time "
-    "axis to broadcast over the T keys"
-)
-ADDITIVE_HINTS = {key: ADDITIVE_HINT for key in ("size", "shape", "imension")}
 
 
 def check_additive_scores(additive_scores: Any) -> None:
     """Check Exercise 5.6: additive (Bahdanau) scores v_a^T tanh(W_a h_t + V_a s)."""
     ex = "5.6"
-    for args in _additive_cases(ex):
-        query, keys, W_a, V_a, v_a = args
-        B, T, h = keys.shape
-        name = f"additive_scores for query {tuple(query.shape)}, keys {(B, T, h)}"
-        given = [a.clone() for a in args]
-        answer = _call_hinted(ex, additive_scores, tuple(given), ADDITIVE_HINTS)
-        names = ["query", "keys", "W_a", "V_a", "v_a"]
-        _ensure_unchanged(
-            ex,
-            "additive_scores",
-            dict(zip(names, given, strict=True)),
-            dict(zip(names, args, strict=True)),
-        )
-        expected = _additive(*args)
-        ensure_like(ex, name, answer, expected)
-        got = float_values(answer)
-        if got is not None and not _same(got, expected):
-            wrong = [
-                (_additive(*args, activation=lambda x: x), "leaves out the tanh"),
-                (
-                    torch.softmax(expected, dim=-1),
-                    "returns the attention weights after a softmax: return the raw "
-                    "scores e, the softmax comes later",
-                ),
-            ]
-            if query.shape[1] == h:
-                wrong.append(
-                    (
-                        _additive(query, keys, V_a, W_a, v_a),
-                        "applies W_a to the query and V_a to the keys: W_a multiplies "
-                        "each key h_t, V_a the query s",
-                    )
-                )
-            if B == T:
-                wrong.append(
-                    (
-                        expected.T,
-                        "is transposed: row b should hold the T scores of sequence b",
-                    )
-                )
-                mixed = torch.tanh(keys @ W_a.T + query @ V_a.T) @ v_a
-                wrong.append(
-                    (
-                        mixed,
-                        "adds the query of sequence t to key t: give V_a s a time "
-                        "axis, shape (B, 1, r), so that each query meets the T keys "
-                        "of its own sequence",
-                    )
-                )
-            for values, message in wrong:
-                ensure(ex, not _same(got, values), f"{name} {message}.")
-        compare_arrays(ex, name, answer, expected)
+    rng = exercise_rng(ex)
+    cases = []
+    # (B, T, d_h, d_s, r): in the first case B == T and d_h == d_s, so that swapped
+    # weights and a missing time axis give wrong numbers rather than a crash.
+    for B, T, h, s, r in [(3, 3, 4, 4, 5), (2, 5, 6, 4, 3)]:
+        shapes = [(B, s), (B, T, h), (r, h), (r, s), (r,)]
+        cases.append(tuple(torch.from_numpy(rng.normal(size=sh)) for sh in shapes))
+    check_function(ex, additive_scores, _additive, cases, MISTAKES[ex])
     passed(ex, "The additive scores agree with v_a^T tanh(W_a h_t + V_a s).")
-
-
-# --- Exercise 5.7: sinusoidal positional encoding -------------------------------------
-
-
-def _encoding(L: int, d_model: int, mistake: str = "") -> torch.Tensor:
-    """Sinusoidal encoding (L, d_model) in float32, or one of its classic mistakes."""
-    start = 1 if mistake == "from one" else 0
-    positions = torch.arange(start, start + L, dtype=torch.float64)[:, None]  # (L, 1)
-    columns = torch.arange(d_model, dtype=torch.float64)  # (d_model,)
-    exponent = {
-        "column index": columns,  # j instead of 2i for column j
-        "pair index": columns // 2,  # i instead of 2i
-    }.get(mistake, 2 * (columns // 2)) / d_model
-    if mistake == "multiplied":
-        angles = positions * 10000.0**exponent  # (L, d_model)
-    else:
-        angles = positions / 10000.0**exponent  # (L, d_model)
-    even = columns % 2 == 0
-    if mistake == "halves":  # all sines (even columns' angles) first, then cosines
-        pe = torch.cat([torch.sin(angles[:, even]), torch.cos(angles[:, even])], dim=1)
-    elif mistake == "swapped":
-        pe = torch.where(even, torch.cos(angles), torch.sin(angles))
-    else:
-        pe = torch.where(even, torch.sin(angles), torch.cos(angles))
-    return pe.float()
-
-
-#: The classic mistakes of Exercise 5.7 and what each message says.
-ENCODING_MISTAKES = {
-    "swapped": "puts the cosines in the even columns and the sines in the odd ones: "
-    "column 2i holds the sine, column 2i + 1 the cosine",
-    "halves": "puts all the sines first and all the cosines after them: interleave "
-    "them, sines in the even columns and cosines in the odd ones",
-    "column index": "gives columns 2i and 2i + 1 different frequencies: both divide "
-    "the position by 10000 ** (2i / d_model)",
-    "pair index": "uses i / d_model in the exponent, where i counts the pairs of "
-    "columns: the exponent is 2i / d_model",
-    "from one": "starts at position 1: row 0 is position 0, where the sines are 0 and "
-    "the cosines 1",
-    "multiplied": "multiplies the position by 10000 ** (2i / d_model): divide by it, "
-    "so that the wavelengths grow from column to column",
-}
 
 
 def check_positional_encoding(positional_encoding: Any) -> None:
     """Check Exercise 5.7: sinusoidal positional encodings of shape (L, d_model)."""
     ex = "5.7"
-    for L, d_model in [(6, 8), (50, 16), (1, 4), (10, 2)]:
-        name = f"positional_encoding({L}, {d_model})"
-        answer = call(ex, positional_encoding, L, d_model)
-        expected = _encoding(L, d_model)
-        ensure_like(ex, name, answer, expected)
-        got = float_values(answer)
-        if got is not None and not _same(got, expected, atol=1e-5):
-            for mistake, message in ENCODING_MISTAKES.items():
-                wrong = _encoding(L, d_model, mistake)
-                ensure(ex, not _same(got, wrong, atol=1e-4), f"{name} {message}.")
-        compare_arrays(ex, name, answer, expected, rtol=1e-4, atol=1e-5)
-    passed(
-        ex, "The encodings agree with the sines and cosines of the transformer paper."
+    cases = [(6, 8), (50, 16), (1, 4), (10, 2)]
+    check_function(ex, positional_encoding, _encoding, cases, MISTAKES[ex], rtol=1e-4, atol=1e-5)
+    passed(ex, "The encodings agree with the sines and cosines of the transformer paper.")
+
+
+def check_reverser(model: Any) -> None:
+    """Check Exercise 5.8: the trained model reverses new sequences of tokens."""
+    ex = "5.8"
+    with torch_seed(58):
+        X = torch.randint(0, VOCAB, (2000, SEQ_LEN))  # (N, L)
+    scores = run_trained(ex, model, X)
+    want = torch.empty(2000, SEQ_LEN, VOCAB)
+    ensure_like(ex, "the model's output", scores, want, check_dtype=False)
+    accuracy = float((scores.argmax(-1).cpu() == X.flip(1)).float().mean())
+    advice = (
+        "can it tell where each token stands? Self-attention alone treats its input as a set."
+        if accuracy < 0.5
+        else "train it for more steps."
     )
+    ensure(ex, accuracy >= GOOD_ACCURACY, f"the model puts {accuracy:.1%} of the tokens of "
+           f"new sequences in the right place, below {GOOD_ACCURACY:.0%}: {advice}")
+    passed(ex, f"It reverses new sequences, {accuracy:.1%} of their tokens right.")
