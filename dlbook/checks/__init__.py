@@ -44,8 +44,9 @@ The mechanisms, each written once:
   a plain list. Operations are recognised by their effect, e.g. a ReLU between two
   layers by ``matching(after, [(relu, "a ReLU")], before)``.
 - :func:`uses_python_loop` (the work grows with the input: a loop over the data, not a
-  comprehension over two sizes) and :func:`creates_parameters` (a layer was built), for
-  tasks that forbid these, and say so.
+  comprehension over two sizes), :func:`creates_parameters` (a layer was built) and
+  :func:`torch_functions` (which torch functions ran), for tasks that forbid these and
+  say so.
 - :func:`build_model`, :func:`gradients_reach`, :func:`exercise_rng`, :func:`torch_seed`,
   :func:`one_thread` (tiny trainings run far faster on one thread).
 """
@@ -97,6 +98,7 @@ __all__ = [
     "run_trained",
     "same",
     "torch_seed",
+    "torch_functions",
     "trace",
     "uses_python_loop",
     "whole_number",
@@ -717,6 +719,22 @@ def uses_python_loop(fn: Callable, small: Sequence[Any], large: Sequence[Any]) -
     """
     _steps(fn, small)  # warm up: first calls may import or compile
     return _steps(fn, large) > 1.5 * _steps(fn, small) + 30
+
+
+def torch_functions(fn: Callable, *args: Any) -> set[str]:
+    """The names of the torch functions that ``fn(*args)`` calls, e.g. {"conv2d"}."""
+    from torch.overrides import TorchFunctionMode
+
+    names: set[str] = set()
+
+    class Spy(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+            names.add(getattr(func, "__name__", ""))
+            return func(*args, **(kwargs or {}))
+
+    with contextlib.suppress(Exception), Spy():
+        fn(*args)
+    return names
 
 
 def creates_parameters(fn: Callable, *args: Any) -> bool:
