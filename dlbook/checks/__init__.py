@@ -2,51 +2,40 @@
 
 A wrong answer raises :class:`CheckFailed`, an ``AssertionError`` whose message is one
 plain sentence (Jupyter shows it without a traceback); a right one prints a check mark
-with :func:`passed`. Checkers judge behaviour, never form: they run the answer on
-inputs of their own and compare values, shapes, dtypes and gradients with a reference.
+with :func:`passed`. Checkers judge behaviour, not form: they run the answer on inputs of
+their own and compare values, shapes, dtypes, gradients or what a model's forward calls.
 
-How a checker is written (``dlbook.checks.chNN``)::
-
-    MISTAKES = {  # per exercise: (a wrong answer reproducing the mistake, its sentence)
-        "1.5": [
-            (lambda X: (X - X.mean(0)) / X.std(0, ddof=1), "divide by X.std(axis=0) ..."),
-        ],
-    }
+Each chapter module ``chNN`` has a table ``MISTAKES``: per exercise, a list of (wrong
+answer reproducing a plausible mistake, the sentence that explains it). A wrong answer is
+what a student would pass: a function, a class, or a value. The checker names the first
+mistake the student's answer equals, and the tests iterate the same table. A typical
+checker of a function answer::
 
     def check_standardize(standardize):
         ex = "1.5"
         X = exercise_rng(ex).normal(size=(20, 4))
         reference = lambda X: (X - X.mean(0)) / X.std(0)
-        # call (stub, crash, in-place change: one line), then for an answer that
-        # differs: the first mistake it equals, else kind, shape, dtype, first value
         check_function(ex, standardize, reference, [(X,)], MISTAKES[ex])
         passed(ex, "Every column has mean 0 and standard deviation 1.")
 
-The tests iterate the same table: every wrong answer in it must fail with its sentence.
-A table entry's wrong answer is what a student would pass (a function, or a value for
-questions answered with values); :func:`name_mistake` calls a function entry on copies
-of the checker's inputs, and compares a value entry as it is.
-
 The mechanisms, each written once:
 
-- :func:`call` (and :func:`run_model` for models) calls an answer: the stub is
-  recognised only by its own message ``"Exercise N.M: ..."``; any other exception is
-  reported as that error in one line with a hint that fits (:data:`CRASH_HINTS`); an
-  argument changed in place is reported too.
-- :func:`same`, :func:`matching`, :func:`name_mistake`: compare results, name a mistake.
-- :func:`check_function`: the usual checker of a function answer, all of the above on
-  a list of cases.
+- :func:`call` (:func:`run_model`, :func:`run_trained` for models) calls an answer; the
+  stub is recognised only by its own message ``"Exercise N.M: ..."``, any other exception
+  is reported as that error in one line with a fitting hint (:data:`CRASH_HINTS`), and an
+  input changed in place is reported too.
+- :func:`same`, :func:`matching`, :func:`name_mistake`: compare results, name a mistake;
+  :func:`check_function` does all of it on a list of cases.
 - :func:`whole_number`, :func:`as_number`, :func:`compare_shape`, :func:`ensure_like`,
   :func:`compare_arrays`, :func:`compare_gradient`, :func:`check_keys`: read and compare.
-- :func:`trace` and :func:`recording`: a model's leaf layers in the order its forward
-  pass calls them (global forward hooks, so ``model.forward(x)`` is followed too), with
-  what each received and returned; :func:`ensure_registered` explains layers kept in
-  a plain list. Operations are recognised by their effect, e.g. a ReLU between two
-  layers by ``matching(after, [(relu, "a ReLU")], before)``.
-- :func:`uses_python_loop` (the work grows with the input: a loop over the data, not a
-  comprehension over two sizes), :func:`creates_parameters` (a layer was built) and
-  :func:`torch_functions` (which torch functions ran), for tasks that forbid these and
-  say so.
+- :func:`trace` and :func:`recording`: the leaf layers a forward pass calls, in call order
+  (global forward hooks, so ``model.forward(x)`` is followed too), with what each got and
+  gave; :func:`ensure_registered` explains layers kept in a plain list. An operation is
+  recognised by its effect: a ReLU between two layers by
+  ``same(after.input, relu(before.output))``.
+- :func:`uses_python_loop` (the work grows with the data), :func:`creates_parameters` (a
+  layer was built) and :func:`torch_functions` (which torch functions ran), for tasks
+  whose text forbids these.
 - :func:`build_model`, :func:`gradients_reach`, :func:`exercise_rng`, :func:`torch_seed`,
   :func:`one_thread` (tiny trainings run far faster on one thread).
 """
@@ -66,42 +55,12 @@ from torch import nn
 from torch.nn.modules import module as _module
 
 __all__ = [
-    "CRASH_HINTS",
-    "Call",
-    "CheckFailed",
-    "Mistakes",
-    "as_number",
-    "build_model",
-    "call",
-    "check_function",
-    "check_keys",
-    "compare_arrays",
-    "compare_gradient",
-    "compare_shape",
-    "crashed",
-    "creates_parameters",
-    "describe",
-    "ensure",
-    "ensure_like",
-    "ensure_registered",
-    "exercise_rng",
-    "float_values",
-    "gradients_reach",
-    "is_close",
-    "matching",
-    "name_mistake",
-    "one_thread",
-    "passed",
-    "recording",
-    "relu",
-    "run_model",
-    "run_trained",
-    "same",
-    "torch_seed",
-    "torch_functions",
-    "trace",
-    "uses_python_loop",
-    "whole_number",
+    "CRASH_HINTS", "Call", "CheckFailed", "Mistakes", "as_number", "build_model", "call",
+    "check_function", "check_keys", "compare_arrays", "compare_gradient", "compare_shape",
+    "crashed", "creates_parameters", "describe", "ensure", "ensure_like", "ensure_registered",
+    "exercise_rng", "float_values", "gradients_reach", "matching", "name_mistake",
+    "one_thread", "passed", "recording", "relu", "run_model", "run_trained", "same",
+    "torch_functions", "torch_seed", "trace", "uses_python_loop", "whole_number",
 ]
 
 #: Per exercise, the plausible mistakes: (wrong answer reproducing it, its sentence).
@@ -113,8 +72,7 @@ class CheckFailed(AssertionError):
 
     def __init__(self, exercise: str, message: str) -> None:
         super().__init__(f"Exercise {exercise}: {message}")
-        self.exercise = exercise
-        self.message = message
+        self.exercise, self.message = exercise, message
 
     def _render_traceback_(self) -> list[str]:
         """Show IPython users the sentence alone, not our internals' traceback."""
@@ -123,8 +81,7 @@ class CheckFailed(AssertionError):
 
 def passed(exercise: str, message: str = "") -> None:
     """Print the confirmation that an exercise's answer is right."""
-    tail = f" {message}" if message else ""
-    print(f"\N{CHECK MARK} Exercise {exercise} passed.{tail}")
+    print(f"\N{CHECK MARK} Exercise {exercise} passed." + (f" {message}" if message else ""))
 
 
 def ensure(exercise: str, condition: bool, message: str) -> None:
@@ -149,18 +106,12 @@ def describe(value: Any) -> str:
 
 #: Hints for errors PyTorch raises on common slips: (words in the error, hint).
 CRASH_HINTS: list[tuple[str, str]] = [
-    (
-        "mat1 and mat2 shapes",
-        "a linear layer got inputs of the wrong width: its in_features must equal "
-        "the number of features that reach it",
-    ),
-    (
-        "for 'Long'",
-        "an integer tensor reached an operation that needs floats: pass the "
-        "predictions first and the targets second, as in loss_fn(y_hat, y)",
-    ),
+    ("mat1 and mat2 shapes", "a linear layer got inputs of the wrong width: its in_features "
+     "must equal the number of features that reach it"),
+    ("for 'Long'", "an integer tensor reached an operation that needs floats: pass the "
+     "predictions first and the targets second, as in loss_fn(y_hat, y)"),
     ("same dtype", "two tensors of different dtypes met: convert one, e.g. with .float()"),
-    ("same device", "tensors on different devices met: move them to one device with .to(device)"),
+    ("same device", "tensors on different devices met: move them to one with .to(device)"),
     ("index out of range", "a lookup got an index beyond the rows of its table"),
 ]
 
@@ -168,18 +119,12 @@ CRASH_HINTS: list[tuple[str, str]] = [
 def crashed(exercise: str, what: str, error: Exception, hint: str = "") -> CheckFailed:
     """Return the one-line failure saying that ``what`` raised ``error``, then ``hint``."""
     lines = str(error).splitlines()
-    detail = lines[0].rstrip(" .:") if lines else ""
-    message = f"{what} raised {type(error).__name__}" + (f": {detail}" if detail else "")
-    return CheckFailed(exercise, f"{message}{hint}.")
-
-
-def _is_stub(error: BaseException) -> bool:
-    """True for the stub's own error, ``NotImplementedError("Exercise N.M: ...")``."""
-    return isinstance(error, NotImplementedError) and str(error).startswith("Exercise ")
+    detail = f": {lines[0].rstrip(' .:')}" if lines and lines[0].strip(" .:") else ""
+    return CheckFailed(exercise, f"{what} raised {type(error).__name__}{detail}{hint}.")
 
 
 def _copy(value: Any) -> Any:
-    """A copy of an array or tensor (to spot in-place changes), else None."""
+    """A copy of an array or tensor argument (to spot in-place changes), else None."""
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
@@ -188,29 +133,22 @@ def _copy(value: Any) -> Any:
 
 
 def _changed(before: Any, after: Any) -> str:
-    """Say how ``after`` differs from its copy ``before``: "" when it does not."""
+    """How ``after`` differs from its copy ``before``; "" when it does not."""
     if isinstance(before, np.ndarray):
         if before.shape != after.shape or before.dtype != after.dtype:
             return "in place"
-        floats = np.issubdtype(before.dtype, np.inexact)
-        if floats and np.allclose(before, after, rtol=1e-12, atol=1e-14, equal_nan=True):
-            return ""
+        if np.issubdtype(before.dtype, np.inexact):
+            return "" if np.allclose(before, after, 1e-12, 1e-14, equal_nan=True) else "in place"
         return "" if np.array_equal(before, after) else "in place"
     values, grad = before
     if after.requires_grad != grad:
         return "in place (it now tracks gradients)"
-    if values.shape != after.shape or not torch.equal(values, after.detach()):
-        return "in place"
-    return ""
+    return "" if values.shape == after.shape and torch.equal(values, after.detach()) else "in place"
 
 
 def call(
-    exercise: str,
-    fn: Any,
-    *args: Any,
-    name: str | None = None,
-    hints: Sequence[tuple[str, str]] = (),
-    **kwargs: Any,
+    exercise: str, fn: Any, *args: Any, name: str | None = None,
+    hints: Sequence[tuple[str, str]] = (), **kwargs: Any,
 ) -> Any:
     """Call the student's ``fn``; turn a stub, a crash or an in-place change into one line.
 
@@ -218,34 +156,26 @@ def call(
     (words in the error, hint) pairs tried before :data:`CRASH_HINTS`.
     """
     name = name or getattr(fn, "__name__", "your answer")
-    if not callable(fn):
-        raise CheckFailed(exercise, f"expected a function but got {describe(fn)}.")
-    copies = [(i, _copy(arg)) for i, arg in enumerate(args)]
+    ensure(exercise, callable(fn), f"expected a function but got {describe(fn)}.")
+    copies = [_copy(arg) for arg in args]
     try:
         with np.errstate(all="ignore"):
             result = fn(*args, **kwargs)
     except Exception as error:  # any student bug becomes one sentence
-        if _is_stub(error):
-            raise CheckFailed(
-                exercise,
-                f"{name} still raises NotImplementedError: replace the stub with your code.",
-            ) from None
-        text = str(error)
-        hint = next((h for words, h in [*hints, *CRASH_HINTS] if words in text), "")
+        if isinstance(error, NotImplementedError) and str(error).startswith("Exercise "):
+            raise CheckFailed(exercise, f"{name} still raises NotImplementedError: replace the "
+                              "stub with your code.") from None
+        hint = next((h for words, h in [*hints, *CRASH_HINTS] if words in str(error)), "")
         raise crashed(exercise, name, error, f": {hint}" if hint else "") from None
     try:
         params = list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
         params = []
-    for i, before in copies:
+    for i, before in enumerate(copies):
         how = "" if before is None else _changed(before, args[i])
         arg = params[i] if i < len(params) else f"number {i + 1}"
-        ensure(
-            exercise,
-            not how,
-            f"{name} changed its input {arg} {how}: leave the caller's data alone "
-            "and compute new values (x = x - m, not x -= m).",
-        )
+        ensure(exercise, not how, f"{name} changed its input {arg} {how}: leave the caller's "
+               "data alone and compute new values (x = x - m, not x -= m).")
     return result
 
 
@@ -253,6 +183,16 @@ def run_model(exercise: str, model: Any, *inputs: Any, in_features_hint: str = "
     """Return ``model(*inputs)`` through :func:`call`, named "the model's forward"."""
     hints = [("mat1 and mat2", in_features_hint)] if in_features_hint else []
     return call(exercise, model, *inputs, name="the model's forward", hints=hints)
+
+
+def run_trained(exercise: str, model: Any, *inputs: torch.Tensor) -> Any:
+    """Run a model the student trained: eval mode, no gradients, inputs on its device."""
+    ensure(exercise, isinstance(model, nn.Module) and any(True for _ in model.parameters()),
+           f"model should be the network you trained, an nn.Module, but is {describe(model)}.")
+    model.eval()
+    with torch.no_grad():
+        device = next(model.parameters()).device
+        return run_model(exercise, model, *(x.to(device) for x in inputs))
 
 
 # --- comparing ------------------------------------------------------------------------
@@ -269,23 +209,15 @@ def float_values(answer: Any) -> np.ndarray | None:
 
 
 def same(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-    """True when ``a`` and ``b`` hold the same numbers (tuples item by item); never raises."""
+    """True when ``a`` and ``b`` hold the same numbers (lists item by item); never raises."""
     if isinstance(b, tuple | list) and not isinstance(b, torch.Size):
-        return (
-            isinstance(a, tuple | list)
-            and len(a) == len(b)
-            and all(same(x, y, rtol, atol) for x, y in zip(a, b, strict=True))
-        )
+        return isinstance(a, tuple | list) and len(a) == len(b) and all(
+            same(x, y, rtol, atol) for x, y in zip(a, b, strict=True))
     if a is None or isinstance(a, str | dict) or isinstance(b, str | dict):
         return a == b
     x, y = float_values(a), float_values(b)
-    if x is None or y is None or x.shape != y.shape:
-        return False
-    return bool(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True))
-
-
-#: The older name of :func:`same`.
-is_close = same
+    return x is not None and y is not None and x.shape == y.shape and bool(
+        np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True))
 
 
 def relu(x: Any) -> Any:
@@ -293,24 +225,17 @@ def relu(x: Any) -> Any:
     return x.clamp(min=0) if isinstance(x, torch.Tensor) else np.maximum(x, 0)
 
 
-def matching(
-    got: Any, table: Mistakes, *args: Any, rtol: float = 1e-5, atol: float = 1e-8
-) -> str | None:
+def matching(got: Any, table: Mistakes, *args: Any, rtol: float = 1e-5,
+             atol: float = 1e-8) -> str | None:
     """Return the sentence of the first entry of ``table`` whose result equals ``got``.
 
-    A callable entry is called on copies of ``args`` (an entry that fails there does
-    not match); any other entry is compared as it is.
+    A callable entry is called on copies of ``args`` (one that fails there does not
+    match); any other entry is compared as it is.
     """
     for wrong, sentence in table:
         if callable(wrong):
-            copies = [
-                a.copy()
-                if isinstance(a, np.ndarray)
-                else a.clone()
-                if isinstance(a, torch.Tensor)
-                else a
-                for a in args
-            ]
+            copies = [a.copy() if isinstance(a, np.ndarray) else
+                      a.clone() if isinstance(a, torch.Tensor) else a for a in args]
             try:
                 with np.errstate(all="ignore"):
                     wrong = wrong(*copies)
@@ -321,9 +246,8 @@ def matching(
     return None
 
 
-def name_mistake(
-    exercise: str, got: Any, table: Mistakes, *args: Any, rtol: float = 1e-5, atol: float = 1e-8
-) -> None:
+def name_mistake(exercise: str, got: Any, table: Mistakes, *args: Any, rtol: float = 1e-5,
+                 atol: float = 1e-8) -> None:
     """Fail with the sentence of the first mistake in ``table`` that ``got`` equals."""
     sentence = matching(got, table, *args, rtol=rtol, atol=atol)
     if sentence is not None:
@@ -333,16 +257,13 @@ def name_mistake(
 def as_number(exercise: str, name: str, value: Any) -> float:
     """Return ``value`` as a float if it is one finite number (Python, NumPy or tensor)."""
     number = None
-    if (
-        isinstance(value, torch.Tensor | np.ndarray | np.generic)
-        and (value.numel() if isinstance(value, torch.Tensor) else value.size) == 1
-    ):
+    array = isinstance(value, torch.Tensor | np.ndarray | np.generic)
+    if array and (value.numel() if isinstance(value, torch.Tensor) else value.size) == 1:
         values = float_values(value)
         number = None if values is None else float(values.reshape(-1)[0])
     elif isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
-    if number is None:
-        raise CheckFailed(exercise, f"{name} should be a number but is {describe(value)}.")
+    ensure(exercise, number is not None, f"{name} should be a number but is {describe(value)}.")
     ensure(exercise, np.isfinite(number), f"{name} is {number}, not a finite number.")
     return number
 
@@ -353,128 +274,80 @@ def whole_number(exercise: str, name: str, value: Any) -> int:
     if not isinstance(value, bool | np.bool_):
         with contextlib.suppress(CheckFailed):
             number = as_number(exercise, name, value)
-    ensure(
-        exercise,
-        number is not None and number.is_integer(),
-        f"{name} should be a whole number but is {describe(value)}"
-        + (f" {number:g}." if number is not None else "."),
-    )
+    ensure(exercise, number is not None and number.is_integer(), f"{name} should be a whole "
+           f"number but is {describe(value)}" + (f" {number:g}." if number is not None else "."))
     return int(number)
 
 
-def compare_shape(
-    exercise: str, name: str, answer: Any, expected: tuple, *, reveal: bool = True, hint: str = ""
-) -> None:
+def compare_shape(exercise: str, name: str, answer: Any, expected: tuple, *, reveal: bool = True,
+                  hint: str = "") -> None:
     """Check a shape written as a tuple of integers, e.g. a predicted output shape.
 
     With ``reveal=False`` the message says which dimensions are wrong, never the right
     sizes; ``hint`` (no final full stop) is appended to any message.
     """
     tail = f"; {hint}" if hint else ""
-    if not isinstance(answer, tuple | torch.Size):
-        advice = ", written with parentheses like (2, 3)" if isinstance(answer, list) else ""
-        raise CheckFailed(
-            exercise, f"{name} should be a tuple of integers{advice}, but is {describe(answer)}."
-        )
+    advice = ", written with parentheses like (2, 3)" if isinstance(answer, list) else ""
+    ensure(exercise, isinstance(answer, tuple | torch.Size), f"{name} should be a tuple of "
+           f"integers{advice}, but is {describe(answer)}.")
     for size in answer:
-        ensure(
-            exercise,
-            isinstance(size, int | np.integer) and not isinstance(size, bool),
-            f"{name} should hold only integers, but holds {describe(size)}.",
-        )
+        ensure(exercise, isinstance(size, int | np.integer) and not isinstance(size, bool),
+               f"{name} should hold only integers, but holds {describe(size)}.")
     answer, expected = tuple(int(size) for size in answer), tuple(expected)
     if answer == expected:
         return
     ensure(exercise, not reveal, f"{name} is {answer} but should be {expected}{tail}.")
-    ensure(
-        exercise,
-        len(answer) == len(expected),
-        f"{name} has {len(answer)} dimension{'' if len(answer) == 1 else 's'} but the "
-        f"output has {len(expected)}{tail}.",
-    )
+    n = len(answer)
+    ensure(exercise, n == len(expected), f"{name} has {n} dimension{'s' * (n != 1)} but the "
+           f"output has {len(expected)}{tail}.")
     wrong = [str(i) for i, (a, e) in enumerate(zip(answer, expected, strict=True)) if a != e]
-    which = (
-        f"dimension {wrong[0]} is"
-        if len(wrong) == 1
-        else f"dimensions {', '.join(wrong[:-1])} and {wrong[-1]} are"
-    )
+    which = f"dimension {wrong[0]} is" if len(wrong) == 1 else (
+        f"dimensions {', '.join(wrong[:-1])} and {wrong[-1]} are")
     raise CheckFailed(exercise, f"in {name}, {which} wrong (counting from 0){tail}.")
 
 
-def ensure_like(
-    exercise: str,
-    name: str,
-    answer: Any,
-    expected: np.ndarray | torch.Tensor,
-    *,
-    check_dtype: bool = True,
-) -> None:
-    """Check that ``answer`` has the kind, shape and dtype of ``expected`` (not values).
+def ensure_like(exercise: str, name: str, answer: Any, expected: np.ndarray | torch.Tensor, *,
+                check_dtype: bool = True) -> None:
+    """Check the kind, shape and dtype of ``answer`` against ``expected`` (not values).
 
     With ``check_dtype=False`` any dtype is accepted (float32 for float64, say).
     """
     tensor = isinstance(expected, torch.Tensor)
-    kind = "a tensor" if tensor else "a NumPy array"
-    ensure(
-        exercise,
-        isinstance(answer, torch.Tensor if tensor else np.ndarray),
-        f"{name} should be {kind} but is {describe(answer)}.",
-    )
+    ensure(exercise, isinstance(answer, torch.Tensor if tensor else np.ndarray), f"{name} should "
+           f"be {'a tensor' if tensor else 'a NumPy array'} but is {describe(answer)}.")
     shape, want = tuple(answer.shape), tuple(expected.shape)
     ensure(exercise, shape == want, f"{name} has shape {shape} but should have shape {want}.")
-    ensure(
-        exercise,
-        not check_dtype or answer.dtype == expected.dtype,
-        f"{name} has dtype {answer.dtype} but should have {expected.dtype}.",
-    )
+    ensure(exercise, not check_dtype or answer.dtype == expected.dtype,
+           f"{name} has dtype {answer.dtype} but should have {expected.dtype}.")
     if tensor and answer.requires_grad != expected.requires_grad:
         want_grad = "track" if expected.requires_grad else "not track"
         raise CheckFailed(exercise, f"{name} should {want_grad} gradients (requires_grad).")
 
 
-def compare_arrays(
-    exercise: str,
-    name: str,
-    answer: Any,
-    expected: np.ndarray | torch.Tensor,
-    *,
-    rtol: float = 1e-5,
-    atol: float = 1e-8,
-    check_dtype: bool = True,
-) -> None:
+def compare_arrays(exercise: str, name: str, answer: Any, expected: np.ndarray | torch.Tensor, *,
+                   rtol: float = 1e-5, atol: float = 1e-8, check_dtype: bool = True) -> None:
     """Check kind, shape, dtype and values of ``answer``; name the first wrong element."""
     ensure_like(exercise, name, answer, expected, check_dtype=check_dtype)
     got, want = float_values(answer), float_values(expected)
-    if got is None:
-        device = getattr(answer, "device", "cpu")
-        raise CheckFailed(
-            exercise, f"{name} cannot be read as numbers: it is {describe(answer)} on {device}."
-        )
-    if str(getattr(answer, "dtype", "")).endswith(("float32", "float16")):
+    ensure(exercise, got is not None, f"{name} cannot be read as numbers: it is "
+           f"{describe(answer)} on {getattr(answer, 'device', 'cpu')}.")
+    if str(answer.dtype).endswith(("float32", "float16")):
         rtol, atol = max(rtol, 1e-4), max(atol, 1e-6)  # single precision
     bad = np.argwhere(~np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True))
     if len(bad):
         index = tuple(int(i) for i in bad[0])
         where = f"[{', '.join(map(str, index))}]" if index else ""
         kind = "tensor" if isinstance(expected, torch.Tensor) else "NumPy array"
-        raise CheckFailed(
-            exercise,
-            f"{name}{where} is {got[index]:.6g} but should be {want[index]:.6g} "
-            f"(this {kind} has the right shape, so look at how its values are computed).",
-        )
+        raise CheckFailed(exercise, f"{name}{where} is {got[index]:.6g} but should be "
+                          f"{want[index]:.6g} (this {kind} has the right shape, so look at how "
+                          "its values are computed).")
 
 
 def compare_gradient(
-    exercise: str,
-    name: str,
-    answer: Any,
-    expected: np.ndarray | torch.Tensor,
-    *,
+    exercise: str, name: str, answer: Any, expected: np.ndarray | torch.Tensor, *,
     factors: dict[float, str] | None = None,
     sign_hint: str = "check the sign of each factor in your chain rule",
-    factor_hint: str = "",
-    rtol: float = 1e-5,
-    atol: float = 1e-8,
+    factor_hint: str = "", rtol: float = 1e-5, atol: float = 1e-8,
 ) -> None:
     """Check a gradient as :func:`compare_arrays` does, naming a wrong sign or factor.
 
@@ -491,26 +364,15 @@ def compare_gradient(
             for factor, message in (factors or {}).items():
                 ensure(exercise, not np.isclose(r, factor, rtol=1e-6), message)
             ensure(exercise, not np.isclose(r, -1), f"{name} has the wrong sign: {sign_hint}.")
-            ensure(
-                exercise,
-                not factor_hint or np.isclose(r, 0),
-                f"{name} is off by a constant factor of {r:.3g}: {factor_hint}.",
-            )
+            ensure(exercise, not factor_hint or np.isclose(r, 0),
+                   f"{name} is off by a constant factor of {r:.3g}: {factor_hint}.")
     compare_arrays(exercise, name, answer, expected, rtol=rtol, atol=atol)
 
 
 def check_function(
-    exercise: str,
-    fn: Any,
-    reference: Callable,
-    cases: Sequence[tuple],
-    mistakes: Mistakes = (),
-    *,
-    name: str | None = None,
-    parts: Sequence[str] = (),
-    check_dtype: bool = True,
-    rtol: float = 1e-5,
-    atol: float = 1e-8,
+    exercise: str, fn: Any, reference: Callable, cases: Sequence[tuple], mistakes: Mistakes = (),
+    *, name: str | None = None, parts: Sequence[str] = (), check_dtype: bool = True,
+    rtol: float = 1e-5, atol: float = 1e-8,
 ) -> None:
     """Run ``fn`` and ``reference`` on each case (a tuple of arguments) and compare.
 
@@ -525,52 +387,34 @@ def check_function(
         if same(got, want, rtol, atol):
             continue
         name_mistake(exercise, got, mistakes, *args, rtol=rtol, atol=atol)
-        if parts:
-            ensure(
-                exercise,
-                isinstance(got, tuple | list) and len(got) == len(parts),
-                f"{name} should return a tuple ({', '.join(parts)}) but returned {describe(got)}.",
-            )
-        for part, g, w in zip(
-            parts or [name], got if parts else [got], want if parts else [want], strict=True
-        ):
+        ensure(exercise, not parts or isinstance(got, tuple | list) and len(got) == len(parts),
+               f"{name} should return a tuple ({', '.join(parts)}) but returned {describe(got)}.")
+        for part, g, w in zip(parts or [name], got if parts else [got], want if parts else [want],
+                              strict=True):
             if isinstance(w, np.ndarray | torch.Tensor):
                 compare_arrays(exercise, part, g, w, rtol=rtol, atol=atol, check_dtype=check_dtype)
             else:
                 value = as_number(exercise, part, g)
-                ensure(
-                    exercise,
-                    same(value, w, rtol, atol),
-                    f"{part} is {value:.6g} but should be {w:.6g}.",
-                )
+                ensure(exercise, same(value, w, rtol, atol), f"{part} is {value:.6g} but should "
+                       f"be {w:.6g}.")
 
 
-def check_keys(
-    exercise: str, name: str, answer: Any, expected: dict, example: str, entry: str
-) -> None:
+def check_keys(exercise: str, name: str, answer: Any, expected: dict, example: str,
+               entry: str) -> None:
     """Check that ``answer`` is a dict with exactly the keys of ``expected``.
 
     ``example`` shows the dict's form (``{'a': (C, H, W), ...}``), ``entry`` what each
     value should be ("one (C, H, W) tuple").
     """
     keys = ", ".join(repr(key) for key in expected)
-    ensure(
-        exercise,
-        isinstance(answer, dict),
-        f"{name} should be a dict like {example} but is {describe(answer)}.",
-    )
+    ensure(exercise, isinstance(answer, dict),
+           f"{name} should be a dict like {example} but is {describe(answer)}.")
     for key in answer:
-        ensure(
-            exercise,
-            key in expected,
-            f"{name} has an unexpected key {key!r}: use only the keys {keys}.",
-        )
+        ensure(exercise, key in expected,
+               f"{name} has an unexpected key {key!r}: use only the keys {keys}.")
     for key in expected:
-        ensure(
-            exercise,
-            key in answer,
-            f"{name} has no entry {key!r}: give {entry} for each of the keys {keys}.",
-        )
+        ensure(exercise, key in answer,
+               f"{name} has no entry {key!r}: give {entry} for each of the keys {keys}.")
 
 
 # --- models: building, tracing, gradients ----------------------------------------------
@@ -578,19 +422,13 @@ def check_keys(
 
 def build_model(exercise: str, cls: Any, name: str, seed: int, **kwargs: Any) -> nn.Module:
     """Build a student's model class ``cls`` (called ``name``) under a fixed seed."""
-    ensure(
-        exercise,
-        not isinstance(cls, nn.Module),
-        f"pass the class {name} itself, not a model built from it.",
-    )
+    ensure(exercise, not isinstance(cls, nn.Module),
+           f"pass the class {name} itself, not a model built from it.")
     ensure(exercise, callable(cls), f"expected the class {name} but got {describe(cls)}.")
     with torch_seed(seed):
         model = call(exercise, cls, name=name, **kwargs)
-    ensure(
-        exercise,
-        isinstance(model, nn.Module),
-        f"{name}({'...' if kwargs else ''}) should build an nn.Module but gave {describe(model)}.",
-    )
+    ensure(exercise, isinstance(model, nn.Module), f"{name}({'...' if kwargs else ''}) should "
+           f"build an nn.Module but gave {describe(model)}.")
     return model
 
 
@@ -615,8 +453,7 @@ def recording(model: nn.Module) -> Iterator[list[Call]]:
     Global forward hooks see every layer call, also when a forward pass is started as
     ``model.forward(x)`` and when layers sit in a plain Python list (name None).
     """
-    names = {id(m): n for n, m in model.named_modules()}
-    calls: list[Call] = []
+    names, calls = {id(m): n for n, m in model.named_modules()}, []
 
     def hook(module: nn.Module, args: tuple, output: Any) -> None:
         if not any(True for _ in module.children()):
@@ -630,9 +467,8 @@ def recording(model: nn.Module) -> Iterator[list[Call]]:
         handle.remove()
 
 
-def trace(
-    exercise: str, model: nn.Module, *inputs: Any, in_features_hint: str = ""
-) -> tuple[Any, list[Call]]:
+def trace(exercise: str, model: nn.Module, *inputs: Any,
+          in_features_hint: str = "") -> tuple[Any, list[Call]]:
     """Run ``model(*inputs)``; return its output and its leaf layers' calls in order."""
     with recording(model) as calls:
         out = run_model(exercise, model, *inputs, in_features_hint=in_features_hint)
@@ -642,46 +478,33 @@ def trace(
 def ensure_registered(exercise: str, calls: list[Call]) -> None:
     """Fail when a layer with parameters was called but is not part of the model."""
     for c in calls:
-        ensure(
-            exercise,
-            c.name is not None or not any(True for _ in c.module.parameters()),
-            f"forward uses an nn.{type(c.module).__name__} that is not registered in "
-            "the model, so model.parameters() misses it: keep layers in nn.ModuleList "
-            "or nn.Sequential, not in a plain Python list.",
-        )
+        ensure(exercise, c.name is not None or not any(True for _ in c.module.parameters()),
+               f"forward uses an nn.{type(c.module).__name__} that is not registered in the "
+               "model, so model.parameters() misses it: keep layers in nn.ModuleList or "
+               "nn.Sequential, not in a plain Python list.")
 
 
 def gradients_reach(exercise: str, model: nn.Module, out: torch.Tensor) -> None:
     """Check that the gradient of ``out.sum()`` reaches every parameter of ``model``."""
     params = dict(model.named_parameters())
     for name, param in params.items():
-        ensure(
-            exercise,
-            param.requires_grad,
-            f"model.{name} does not require gradients, so training would not change it.",
-        )
-    ensure(
-        exercise,
-        isinstance(out, torch.Tensor) and out.requires_grad,
-        "the model's output does not depend on its parameters through autograd: do "
-        "not detach tensors or use torch.no_grad() in forward.",
-    )
+        ensure(exercise, param.requires_grad,
+               f"model.{name} does not require gradients, so training would not change it.")
+    ensure(exercise, isinstance(out, torch.Tensor) and out.requires_grad, "the model's output "
+           "does not depend on its parameters through autograd: do not detach tensors or use "
+           "torch.no_grad() in forward.")
     try:
         grads = torch.autograd.grad(out.sum(), list(params.values()), allow_unused=True)
     except Exception as error:  # e.g. an in-place change that autograd cannot undo
         raise crashed(exercise, "computing the gradients", error) from None
     for name, grad in zip(params, grads, strict=True):
-        ensure(
-            exercise,
-            grad is not None,
-            f"model.{name} gets no gradient from the output: use every layer you "
-            "create in __init__ in forward, and detach nothing.",
-        )
+        ensure(exercise, grad is not None, f"model.{name} gets no gradient from the output: use "
+               "every layer you create in __init__ in forward, and detach nothing.")
 
 
 # --- what an answer does while it runs ---------------------------------------------------
 
-_LIBRARY = (sys.prefix, sys.base_prefix, str(Path(__file__).parent))
+_LIBRARY = (sys.prefix, sys.base_prefix, str(Path(__file__).parent), "<frozen")
 
 
 def _steps(fn: Callable, args: Sequence[Any]) -> int:
@@ -691,21 +514,17 @@ def _steps(fn: Callable, args: Sequence[Any]) -> int:
     def tracer(frame: Any, event: str, arg: Any) -> Any:
         nonlocal count
         if event == "call":
-            filename = frame.f_code.co_filename
-            if filename.startswith(_LIBRARY) or filename.startswith("<frozen"):
+            if frame.f_code.co_filename.startswith(_LIBRARY):
                 return None
             frame.f_trace_opcodes, frame.f_trace_lines = True, False
-        elif event == "opcode":
-            count += 1
+        count += event == "opcode"
         return tracer
 
     previous = sys.gettrace()
     sys.settrace(tracer)
     try:
-        with np.errstate(all="ignore"):
-            fn(*args)
-    except Exception:  # a crash is reported elsewhere; here it counts what ran
-        pass
+        with np.errstate(all="ignore"), contextlib.suppress(Exception):
+            fn(*args)  # a crash is reported elsewhere; here only the steps count
     finally:
         sys.settrace(previous)
     return count
@@ -714,8 +533,8 @@ def _steps(fn: Callable, args: Sequence[Any]) -> int:
 def uses_python_loop(fn: Callable, small: Sequence[Any], large: Sequence[Any]) -> bool:
     """True when ``fn`` runs clearly more Python steps on ``large`` inputs than ``small``.
 
-    A loop over the data (rows, positions) grows with the input; vectorised code, and
-    a comprehension over a fixed few sizes, does not.
+    A loop over the data (rows, positions) grows with the input; vectorised code, and a
+    comprehension over a fixed few sizes, does not.
     """
     _steps(fn, small)  # warm up: first calls may import or compile
     return _steps(fn, large) > 1.5 * _steps(fn, small) + 30
@@ -741,8 +560,7 @@ def creates_parameters(fn: Callable, *args: Any) -> bool:
     """True when calling ``fn(*args)`` builds a layer (registers an nn.Parameter)."""
     created: list[str] = []
     handle = _module.register_module_parameter_registration_hook(
-        lambda module, name, param: created.append(name)
-    )
+        lambda module, name, param: created.append(name))
     try:
         with contextlib.suppress(Exception):
             fn(*args)
@@ -751,12 +569,20 @@ def creates_parameters(fn: Callable, *args: Any) -> bool:
     return bool(created)
 
 
-# --- seeds ---------------------------------------------------------------------------
+# --- seeds and threads -------------------------------------------------------------------
 
 
 def exercise_rng(exercise: str) -> np.random.Generator:
     """Return a NumPy generator seeded per exercise, independent of the notebook."""
     return np.random.default_rng(int(exercise.replace(".", "")))
+
+
+@contextlib.contextmanager
+def torch_seed(seed: int) -> Iterator[None]:
+    """Seed torch's CPU generator inside the block; restore the caller's state after."""
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(seed)
+        yield
 
 
 @contextlib.contextmanager
@@ -768,55 +594,3 @@ def one_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(threads)
-
-
-@contextlib.contextmanager
-def torch_seed(seed: int) -> Iterator[None]:
-    """Seed torch's CPU generator inside the block; restore the caller's state after."""
-    with torch.random.fork_rng(devices=[]):
-        torch.default_generator.manual_seed(seed)
-        yield
-
-
-# --- legacy, for chapters whose checkers still test form; not for new checkers ----------
-
-
-def source_uses(fn: Callable, calls: tuple[str, ...] = (), loop: str = "") -> str | None:
-    """Name the first loop or call of one of ``calls`` in ``fn``'s source, if any."""
-    import ast
-    import textwrap
-
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError):
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.For | ast.AsyncFor | ast.While | ast.comprehension):
-            return loop or "a Python loop"
-        func = getattr(node, "func", None)
-        name = getattr(func, "attr", None) or getattr(func, "id", "")
-        if isinstance(node, ast.Call) and name in calls:
-            return f"{name} itself"
-    return None
-
-
-def ensure_linear_head(exercise: str, model: nn.Module) -> None:
-    """Fail in one line unless ``model`` has an ``nn.Linear`` layer to classify with."""
-    ensure(
-        exercise,
-        any(isinstance(m, nn.Linear) for m in model.modules()),
-        "the model has no nn.Linear layer: add one as the classification layer.",
-    )
-
-
-def run_trained(exercise: str, model: Any, *inputs: torch.Tensor) -> Any:
-    """Run a model the student trained: eval mode, no gradients, inputs on its device."""
-    ensure(
-        exercise,
-        isinstance(model, nn.Module) and any(True for _ in model.parameters()),
-        f"model should be the network you trained, an nn.Module, but is {describe(model)}.",
-    )
-    model.eval()
-    with torch.no_grad():
-        device = next(model.parameters()).device
-        return run_model(exercise, model, *(x.to(device) for x in inputs))
