@@ -3,6 +3,8 @@ of the table is named with its sentence, junk gets one line."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -19,16 +21,7 @@ def rnn_step(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
     return np.tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)
 
 
-def rnn_forward(X, h0, W_ih, W_hh, b_ih, b_hh):
-    h, states = h0, []
-    for x_t in X:
-        h = rnn_step(x_t, h, W_ih, W_hh, b_ih, b_hh)
-        states.append(h)
-    return np.stack(states), h
-
-
-def rnn_step_einsum(x, h, W_ih, W_hh, b_ih, b_hh):
-    """einsum, the biases summed first, float32 out."""
+def rnn_step_einsum(x, h, W_ih, W_hh, b_ih, b_hh):  # einsum, the biases summed first, float32 out.
     z = np.einsum("bd,hd->bh", x, W_ih) + np.einsum("bk,hk->bh", h, W_hh)
     return np.tanh(z + (b_ih + b_hh)).astype(np.float32)
 
@@ -53,33 +46,11 @@ def rnn_forward_torch(X, h0, W_ih, W_hh, b_ih, b_hh):
     return torch.stack(states).numpy(), h.numpy()
 
 
-def rnn_param_count(kind, input_size, hidden_size, num_layers=1, bidirectional=False):
-    gates = {"rnn": 1, "lstm": 4, "gru": 3}[kind]
-    directions = 2 if bidirectional else 1
-    rows = gates * hidden_size
-    total = 0
-    for layer in range(num_layers):
-        n_in = input_size if layer == 0 else directions * hidden_size
-        total += directions * (rows * n_in + rows * hidden_size + 2 * rows)
-    return total
-
-
 def count_closed_form(kind, D, H, num_layers=1, bidirectional=False):
     """No loop: the first layer, then num_layers - 1 identical ones; a NumPy int."""
     g, n = {"rnn": 1, "lstm": 4, "gru": 3}[kind], 1 + int(bidirectional)
     first = n * g * H * (D + H + 2)
     return np.int64(first + (num_layers - 1) * n * g * H * (n * H + H + 2))
-
-
-class LSTMClassifier(nn.Module):
-    def __init__(self, n_features=10, hidden_size=50, n_classes=7):
-        super().__init__()
-        self.lstm = nn.LSTM(n_features, hidden_size)
-        self.classifier = nn.Linear(hidden_size, n_classes)
-
-    def forward(self, x):
-        out, (h_n, c_n) = self.lstm(x)
-        return self.classifier(out[-1])
 
 
 class BatchFirstClassifier(nn.Module):
@@ -109,47 +80,35 @@ class StackedClassifier(nn.Module):
         return self.lin(self.drop(F.relu(hidden_state[-1])))
 
 
-class EveryStepClassifier(LSTMClassifier):
-    """The linear layer on every step, the last row kept."""
+def count_by_shapes(kind, D, H, num_layers=1, bidirectional=False):  # every parameter's shape
+    rows, directions, shapes = {"rnn": 1, "lstm": 4, "gru": 3}[kind] * H, 1 + bidirectional, []
+    for layer in range(num_layers):
+        n_in = D if layer == 0 else directions * H
+        shapes += [(rows, n_in), (rows, H), (rows,), (rows,)] * directions
+    return sum(math.prod(shape) for shape in shapes)
+
+
+class EveryStepClassifier(nn.Module):  # the linear layer on every step, the last row kept
+    def __init__(self, n_features=10, hidden_size=50, n_classes=7):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden_size)
+        self.classifier = nn.Linear(hidden_size, n_classes)
 
     def forward(self, x):
         return self.classifier(self.lstm(x)[0])[-1]
 
 
-def clip_by_global_norm(grads, max_norm):
-    total_norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
-    scale = min(1.0, max_norm / (total_norm + 1e-6))
-    return [g * scale for g in grads], total_norm
-
-
-def clip_torch(grads, max_norm):
-    """One flat tensor, no epsilon, a tuple and a tensor norm."""
+def clip_torch(grads, max_norm):  # One flat tensor, no epsilon, a tuple and a tensor norm.
     total = torch.cat([torch.from_numpy(g).ravel() for g in grads]).norm()
     scale = float(min(1.0, max_norm / float(total)))
     return tuple(g * scale for g in grads), total
 
 
-def clip_if(grads, max_norm):
-    """An if instead of min, np.linalg.norm of the concatenation."""
+def clip_if(grads, max_norm):  # An if instead of min, np.linalg.norm of the concatenation.
     total = np.linalg.norm(np.concatenate([g.ravel() for g in grads]))
     if total <= max_norm:
         return [g.copy() for g in grads], total
     return [g * (max_norm / total) for g in grads], total
-
-
-def train_tbptt(model, X, Y, loss_fn, optimizer, k):
-    model.train()
-    h, losses = None, []
-    for start in range(0, len(X), k):
-        x, y = X[start : start + k], Y[start : start + k]
-        optimizer.zero_grad()
-        y_hat, h = model(x, h)
-        loss = loss_fn(y_hat, y)
-        loss.backward()
-        optimizer.step()
-        h = h.detach()
-        losses.append(loss.item())
-    return losses
 
 
 def tbptt_split(model, X, Y, loss_fn, optimizer, k):
@@ -180,17 +139,6 @@ def tbptt_while(model, X, Y, loss_fn, optimizer, k):
     return tuple(losses)
 
 
-def beam_search_step(beams, log_probs, k, eos=None):
-    candidates = []
-    for i, (tokens, score) in enumerate(beams):
-        if eos is not None and tokens and tokens[-1] == eos:
-            candidates.append((tokens, score))
-            continue
-        for token, log_prob in enumerate(log_probs[i]):
-            candidates.append((tokens + (token,), float(score + log_prob)))
-    return sorted(candidates, key=lambda c: -c[1])[:k]
-
-
 def beam_argsort(beams, log_probs, k, eos=None):
     """A stable argsort over all candidates, tokens as lists."""
     tokens, scores = [], []
@@ -219,10 +167,6 @@ def beam_heapq(beams, log_probs, k, eos=None):
     return heapq.nlargest(k, candidates(), key=lambda c: c[1])
 
 
-def best_hypothesis(hypotheses):
-    return max(hypotheses, key=lambda h: h[1] / len(h[0]))
-
-
 def best_by_argmax(hypotheses):
     return hypotheses[int(np.argmax([s / len(t) for t, s in hypotheses]))]
 
@@ -243,24 +187,19 @@ class PerfectEcho(nn.Module):
 SHAPES = {"out": (3, 7, 10), "h_n": (4, 3, 5), "c_n": (4, 3, 5)}
 
 RIGHT = [
-    (ch04.check_rnn_numpy, rnn_step, rnn_forward),
     (ch04.check_rnn_numpy, rnn_step_einsum, rnn_forward_preallocated),
     (ch04.check_rnn_numpy, rnn_step, rnn_forward_torch),
-    (ch04.check_rnn_param_count, rnn_param_count),
     (ch04.check_rnn_param_count, count_closed_form),
-    (ch04.check_lstm_classifier, LSTMClassifier),
+    (ch04.check_rnn_param_count, count_by_shapes),
     (ch04.check_lstm_classifier, BatchFirstClassifier),
     (ch04.check_lstm_classifier, StackedClassifier),
     (ch04.check_lstm_classifier, EveryStepClassifier),
-    (ch04.check_clip_by_global_norm, clip_by_global_norm),
     (ch04.check_clip_by_global_norm, clip_torch),
     (ch04.check_clip_by_global_norm, clip_if),
-    (ch04.check_tbptt, train_tbptt),
     (ch04.check_tbptt, tbptt_split),
     (ch04.check_tbptt, tbptt_while),
-    (ch04.check_beam_search, beam_search_step, best_hypothesis),
     (ch04.check_beam_search, beam_argsort, best_by_argmax),
-    (ch04.check_beam_search, beam_heapq, best_hypothesis),
+    (ch04.check_beam_search, beam_heapq, lambda hs: max(hs, key=lambda h: h[1] / len(h[0]))),
     (ch04.check_lstm_shapes, SHAPES),
     (ch04.check_lstm_shapes, {k: torch.Size(v) for k, v in SHAPES.items()}),
     (ch04.check_echo, PerfectEcho(), 8),
@@ -291,14 +230,14 @@ def reading(read):
 
 
 CHECKERS = {
-    "4.1": lambda wrong: ch04.check_rnn_numpy(wrong, rnn_forward),
-    "4.1 forward": lambda wrong: ch04.check_rnn_numpy(rnn_step, wrong),
+    "4.1": lambda wrong: ch04.check_rnn_numpy(wrong, rnn_forward_torch),
+    "4.1 forward": lambda wrong: ch04.check_rnn_numpy(rnn_step_einsum, wrong),
     "4.2": ch04.check_rnn_param_count,
     "4.3": lambda read: ch04.check_lstm_classifier(reading(read)),
     "4.4": ch04.check_clip_by_global_norm,
     "4.5": ch04.check_tbptt,
-    "4.6": lambda wrong: ch04.check_beam_search(wrong, best_hypothesis),
-    "4.6 best": lambda wrong: ch04.check_beam_search(beam_search_step, wrong),
+    "4.6": lambda wrong: ch04.check_beam_search(wrong, best_by_argmax),
+    "4.6 best": lambda wrong: ch04.check_beam_search(beam_argsort, wrong),
     "4.7": ch04.check_lstm_shapes,
 }
 
@@ -314,15 +253,7 @@ def test_every_mistake_in_the_table_is_named(ex, wrong, sentence):
 
 def test_a_forward_built_on_a_wrong_step_is_named():
     wrong_step, sentence = ch04.MISTAKES["4.1"][0]
-
-    def forward(X, h0, *weights):
-        h, states = h0, []
-        for x_t in X:
-            h = wrong_step(x_t, h, *weights)
-            states.append(h)
-        return np.stack(states), h
-
-    assert failure(ch04.check_rnn_numpy, rnn_step, forward).endswith(sentence)
+    assert failure(ch04.check_rnn_numpy, rnn_step, ch04._forward(wrong_step)).endswith(sentence)
 
 
 def test_the_predicted_lstm_shapes_are_right():
@@ -337,19 +268,16 @@ def in_place_step(x_t, h_prev, *weights):
 
 
 def in_place_clip(grads, max_norm):
-    clipped, total = clip_by_global_norm(grads, max_norm)
+    clipped, total = clip_if(grads, max_norm)
     for g, c in zip(grads, clipped, strict=True):
         g[...] = c
     return grads, total
 
 
-class Gru(LSTMClassifier):
+class Gru(EveryStepClassifier):
     def __init__(self):
         super().__init__()
         self.lstm = nn.GRU(10, 50)
-
-    def forward(self, x):
-        return self.classifier(self.lstm(x)[0][-1])
 
 
 class Listed(nn.Module):
@@ -361,7 +289,7 @@ class Listed(nn.Module):
         return self.layers[1](self.layers[0](x)[0][-1])
 
 
-class BatchFirstNoPermute(LSTMClassifier):
+class BatchFirstNoPermute(EveryStepClassifier):
     def __init__(self):
         super().__init__()
         self.lstm = nn.LSTM(10, 50, batch_first=True)
@@ -370,40 +298,27 @@ class BatchFirstNoPermute(LSTMClassifier):
         return self.classifier(self.lstm(x)[0][:, -1])
 
 
-def tbptt_tensor_losses(model, X, Y, loss_fn, optimizer, k):
-    losses, h = [], None
-    for start in range(0, len(X), k):
-        optimizer.zero_grad()
-        y_hat, h = model(X[start : start + k], h)
-        loss = loss_fn(y_hat, Y[start : start + k])
-        loss.backward()
-        optimizer.step()
-        h = h.detach()
-        losses.append(loss)
-    return losses
-
-
 @pytest.mark.parametrize(
     ("checker", "args", "phrase"),
     [
         (
             ch04.check_rnn_numpy,
-            (in_place_step, rnn_forward),
+            (in_place_step, rnn_forward_torch),
             "changed its input h_prev",
         ),
         (
             ch04.check_rnn_numpy,
-            (lambda *a: rnn_step(*a)[None], rnn_forward),
+            (lambda *a: rnn_step(*a)[None], rnn_forward_torch),
             "has shape (1, 4, 4)",
         ),
         (
             ch04.check_rnn_numpy,
-            (rnn_step, lambda *a: rnn_forward(*a)[0]),
+            (rnn_step, lambda *a: rnn_forward_torch(*a)[0]),
             "should return a tuple (states, h_last)",
         ),
         (
             ch04.check_rnn_param_count,
-            (lambda kind, D, H, L=1, bi=False: rnn_param_count(kind, D, H, L, bi) + 1,),
+            (lambda kind, D, H, L=1, bi=False: count_closed_form(kind, D, H, L, bi) + 1,),
             "is 641, which is not the number",
         ),
         (
@@ -421,7 +336,11 @@ def tbptt_tensor_losses(model, X, Y, loss_fn, optimizer, k):
         (ch04.check_lstm_classifier, (BatchFirstNoPermute,), "with batch_first=True"),
         (ch04.check_lstm_classifier, (WrongLayers,), "raised RuntimeError"),
         (ch04.check_clip_by_global_norm, (in_place_clip,), "changed the arrays"),
-        (ch04.check_tbptt, (tbptt_tensor_losses,), "keep its graph alive"),
+        (
+            ch04.check_tbptt,
+            (lambda *a: [torch.tensor(v, requires_grad=True) for v in tbptt_split(*a)],),
+            "graph alive",
+        ),
         (ch04.check_tbptt, (lambda *a: None,), "never calls the model"),
         (ch04.check_lstm_shapes, ({**SHAPES, "out": (3, 7)},), "has 2 dimensions"),
         (ch04.check_echo, (PerfectEcho(), 12), "chunks of 1 to 10 steps"),
@@ -449,7 +368,7 @@ def test_counts_are_never_revealed():
     for wrong, _ in ch04.MISTAKES["4.2"]:
         message = failure(ch04.check_rnn_param_count, wrong)
         for case in ch04.COUNT_CASES:
-            assert f" {rnn_param_count(*case)}" not in message
+            assert f" {count_closed_form(*case)}" not in message
 
 
 JUNK_CHECKS = {
@@ -472,6 +391,6 @@ def test_junk_gets_one_line(check, junk):
 
 def test_checkers_leave_the_random_state_alone():
     state = torch.random.get_rng_state()
-    ch04.check_lstm_classifier(LSTMClassifier)
-    ch04.check_tbptt(train_tbptt)
+    ch04.check_lstm_classifier(StackedClassifier)
+    ch04.check_tbptt(tbptt_split)
     assert torch.equal(state, torch.random.get_rng_state())
