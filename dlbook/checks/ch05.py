@@ -286,9 +286,8 @@ def check_context_shapes(shapes: Any) -> None:
             want,
             reveal=False,
             hint=CONTEXT_HINTS[key])
-    passed(
-        ex, "All shapes are right: the current step and its context vector sit side by "
-        "side in one row.")
+    passed(ex, "All shapes are right: the current step and its context vector sit side by "
+           "side in one row.")
 
 
 def _attention_cases(ex: str) -> list[tuple[str, tuple]]:
@@ -342,9 +341,8 @@ def check_attention(attention: Any) -> None:
             f"attention should return a pair (output, weights) but returned {describe(got)}.")
         compare_arrays(ex, f"the weights {label}{description}", got[1], want[1])
         compare_arrays(ex, f"the output {label}{description}", got[0], want[0])
-    passed(
-        ex, "It agrees with F.scaled_dot_product_attention, with and without masks, for "
-        "any number of leading dimensions.")
+    passed(ex, "It agrees with F.scaled_dot_product_attention, with and without masks, for "
+           "any number of leading dimensions.")
 
 
 def check_causal_mask(causal_mask: Any) -> None:
@@ -357,9 +355,8 @@ def check_causal_mask(causal_mask: Any) -> None:
             continue
         name_mistake(ex, got, MISTAKES[ex], L)
         compare_arrays(ex, f"causal_mask({L})", got, want)
-    passed(
-        ex, "Position i may attend to positions 0 to i, as with is_causal=True in "
-        "F.scaled_dot_product_attention.")
+    passed(ex, "Position i may attend to positions 0 to i, as with is_causal=True in "
+           "F.scaled_dot_product_attention.")
 
 
 #: Shapes (B, L, D) and numbers of heads of Exercise 5.4.

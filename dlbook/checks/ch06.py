@@ -252,27 +252,21 @@ MISTAKES = {
 def check_vae_param_count(vae_param_count: Any) -> None:
     """Check Exercise 6.1: the five layers' parameter count, against sum(p.numel())."""
     ex = "6.1"
-    for sizes in [(784, 400, 20), (784, 400, 2), (100, 32, 5), (64, 16, 16)]:
-        name = f"vae_param_count{sizes}"
+    for D, H, Z in [(784, 400, 20), (784, 400, 2), (100, 32, 5), (64, 16, 16)]:
+        sizes, name = (D, H, Z), f"vae_param_count{(D, H, Z)}"
         got = whole_number(ex, name, call(ex, vae_param_count, *sizes))
-        ensure(
-            ex, not creates_parameters(vae_param_count, *sizes),
-            f"{name} builds layers to count their parameters: count by formula, as "
-            "the exercise asks.")
-        D, H, Z = sizes
-        layers = [(D, H), (H, Z), (H, Z), (Z, H), (H, D)]
-        want = sum(
-            sum(p.numel() for p in nn.Linear(*s, device="meta").parameters()) for s in layers
-        )
+        ensure(ex, not creates_parameters(vae_param_count, *sizes), f"{name} builds layers to "
+               "count their parameters: count by formula, as the exercise asks.")
+        want = sum(sum(p.numel() for p in nn.Linear(*s, device="meta").parameters())
+                   for s in [(D, H), (H, Z), (H, Z), (Z, H), (H, D)])
         if got != want:
             name_mistake(ex, got, MISTAKES[ex], *sizes)
             raise CheckFailed(
                 ex, f"{name} is {got:,}, which is not right: add in_features * "
                 "out_features + out_features over the five layers fc1, fc21, fc22, "
                 "fc3 and fc4.")
-    passed(
-        ex, "It agrees with sum(p.numel() for p in model.parameters()) for the "
-        f"784-400-20 VAE ({_count(784, 400, 20):,} parameters) and for other sizes.")
+    passed(ex, "It agrees with sum(p.numel() for p in model.parameters()) for the "
+           f"784-400-20 VAE ({_count(784, 400, 20):,} parameters) and for other sizes.")
 
 
 def _seeded(fn: Callable, seed: int) -> Callable:
@@ -344,9 +338,8 @@ def check_reparameterize(reparameterize: Any) -> None:
         ex, not same(again, other, 0, 0),
         "reparameterize gives the same z on every call: draw new noise each time, and "
         "do not reseed inside the function.")
-    passed(
-        ex, f"Over {n:,} draws z has mean mu and standard deviation exp(0.5 * logvar), and "
-        "gradients reach mu and logvar.")
+    passed(ex, f"Over {n:,} draws z has mean mu and standard deviation exp(0.5 * logvar), and "
+           "gradients reach mu and logvar.")
 
 
 def _random_latents(ex: str, n: int, d: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -409,9 +402,8 @@ def check_vae_loss(vae_loss: Any) -> None:
     mu, logvar = (t.float() for t in _random_latents(ex, 4, 20))
     args = (recon_x, x, mu, logvar)
     _check_loss(ex, vae_loss, args, _loss(*args), LOSS_HINTS)
-    passed(
-        ex, "It is the binary cross-entropy summed over pixels and images plus the KL "
-        "term, and its gradients reach recon_x, mu and logvar.")
+    passed(ex, "It is the binary cross-entropy summed over pixels and images plus the KL "
+           "term, and its gradients reach recon_x, mu and logvar.")
 
 
 def check_make_decoder(make_decoder: Any) -> None:
@@ -450,9 +442,8 @@ def check_make_decoder(make_decoder: Any) -> None:
             name_mistake(ex, out, MISTAKES[f"{ex} end"], second.output, atol=1e-6)
             raise CheckFailed(ex, "the decoder should return the sigmoid of the last linear layer.")
         gradients_reach(ex, decoder, out)
-    passed(
-        ex, "make_decoder builds latent_dim -> hidden_dim -> 784 decoders with a ReLU "
-        "between and a sigmoid at the end, for latent sizes 20, 2 and 5.")
+    passed(ex, "make_decoder builds latent_dim -> hidden_dim -> 784 decoders with a ReLU "
+           "between and a sigmoid at the end, for latent sizes 20, 2 and 5.")
 
 
 def _generated(ex: str, fn: Callable, case: tuple, student: bool = True) -> tuple:
@@ -524,9 +515,8 @@ def check_generate(generate: Any) -> None:
         ex, not same(decoders[0].received, decoders[1].received, 0, 0),
         "generate gives the same z on every call: draw new noise each time, and do not "
         "reseed inside the function.")
-    passed(
-        ex, "The decoder gets [z, one_hot] with z ~ N(0, I) and the requested digit, and "
-        "its outputs come back as (n, 1, 28, 28) images.")
+    passed(ex, "The decoder gets [z, one_hot] with z ~ N(0, I) and the requested digit, and "
+           "its outputs come back as (n, 1, 28, 28) images.")
 
 
 def check_know_nothing(prediction: Any) -> None:
