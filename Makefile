@@ -51,7 +51,7 @@ venv-packages:
 setup: $(INSTALLED)
 
 data: setup
-	@$(call timed,data,$(BIN)/python -m dlbook.data)
+	@$(call timed,data,$(BIN)/python -m dlbook.data && $(BIN)/python -m dlbook.text)
 
 # Headless Chromium and its driver, found on PATH; on Debian installed when missing.
 # Never a test tool's own browser download.

@@ -6,9 +6,10 @@
 - ``venv/``: a virtual environment that sees ``.venv``'s packages (torch, jupyter, ...)
   but not its editable ``dlbook``; the wheel is installed into it with the very line a
   notebook's setup cell runs in Colab;
-- ``jupyter/kernels/``: two kernels running that environment: ``dlbook-colab`` reads MNIST
-  from ``DIR/data`` (a reader's cache, copied from set-up's ``data/``), ``dlbook-fresh``
-  has no data at all, so its notebook prepares MNIST on first use, as in a new Colab session;
+- ``jupyter/kernels/``: two kernels running that environment: ``dlbook-colab`` reads data
+  from ``DIR/data`` (a reader's cache, linked from what set-up prepared in ``data/``);
+  ``dlbook-fresh`` has no data at all, so its notebook prepares MNIST on first use, as
+  in a new Colab session;
 - ``ipython/``: a start-up file that makes ``"google.colab" in sys.modules`` true, so the
   setup cell's Colab branch runs, its install line pointed at the local wheel;
 - ``notebooks/<name>/<notebook>.ipynb``: each notebook alone in an empty folder.
@@ -121,11 +122,18 @@ def stage(target: Path) -> Path:
     startup = target / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / "00-colab.py").write_text(STARTUP)
-    data = target / "data" / "MNIST" / "raw"
-    data.mkdir(parents=True)
-    for f in (ROOT / "data" / "MNIST" / "raw").glob("*-ubyte"):
-        os.link(f, data / f.name)
-    common = {"DLBOOK_METRICS": "metrics.jsonl", "PYTHONNOUSERSITE": "1"}
+    for prepared in (ROOT / "data").rglob("*"):  # what `make data` prepared
+        copy = target / "data" / prepared.relative_to(ROOT / "data")
+        if prepared.is_file() and prepared.name != "README.md":
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            os.link(prepared, copy)
+    # Two notebooks run at once on a small machine: OpenMP threads that spin while
+    # waiting would steal the other kernel's core.
+    common = {
+        "DLBOOK_METRICS": "metrics.jsonl",
+        "PYTHONNOUSERSITE": "1",
+        "OMP_WAIT_POLICY": "PASSIVE",
+    }
     _kernel(
         target, "dlbook-colab", python, {**common, "DLBOOK_DATA": str(target / "data")}
     )

@@ -44,10 +44,12 @@ def base_url():
         pytest.skip("DLBOOK_SITE is not set: build the site with `make site`")
     site = Path(SITE)
     assert (site / "index.html").exists(), f"no built site in {site}"
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(site)
-    )
-    handler.log_message = lambda *args: None
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -137,7 +139,11 @@ def test_page_loads_offline_without_traceback(browser, base_url, page):
         if not (tag.get_attribute("src") or tag.get_attribute("href")).startswith(local)
     ]
     assert not external, f"{page} loads from other hosts: {external}"
-    requests = [u for u in requested_urls(browser) if not u.startswith(local)]
+    requests = [
+        u
+        for u in requested_urls(browser)
+        if u.startswith(("http:", "https:", "ws:", "wss:")) and not u.startswith(local)
+    ]
     hosts = sorted({urlparse(u).netloc for u in requests})
     assert not requests, f"{page} asks other hosts for something: {hosts}"
 
