@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -21,16 +21,6 @@ def failure(checker: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
     return message
 
 
-def passes(checker: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Run a checker that must accept the answer (raises the checker's sentence if not)."""
-    checker(*args, **kwargs)
-
-
-def table_cases(table: dict[str, Iterable[tuple[Any, str]]], exercise: str) -> list:
-    """The (wrong answer, sentence) entries of one exercise, as pytest parameters."""
-    return [pytest.param(w, s, id=s[:40]) for w, s in table[exercise]]
-
-
 def raises_not_implemented(*args: Any, **kwargs: Any) -> Any:
     """A stub as students receive it."""
     raise NotImplementedError("Exercise N.x: stub")
@@ -41,27 +31,10 @@ def raises_value_error(*args: Any, **kwargs: Any) -> Any:
     raise ValueError("operands could not be broadcast\nsecond line")
 
 
-def returning(value: Any) -> Callable[..., Any]:
-    """A function (or class) that ignores its inputs and returns ``value``."""
-    return lambda *args, **kwargs: value
-
-
 #: Junk answers for every chapter's checkers; each chapter adds its own arrays, tensors
 #: and models. Whatever a student passes, a checker may only raise CheckFailed.
-COMMON_JUNK = [
-    None,
-    "text",
-    3,
-    2.5,
-    [],
-    [[1, 2], [3]],
-    (1, "a"),
-    {"a": 1},
-    float("nan"),
-    np.array(["a", "b"]),
-    raises_not_implemented,
-    raises_value_error,
-]
+COMMON_JUNK = [None, "text", 3, 2.5, [], [[1, 2], [3]], (1, "a"), {"a": 1}, float("nan"),
+               np.array(["a", "b"]), raises_not_implemented, raises_value_error]
 
 
 class WrongLayers(nn.Module):

@@ -67,10 +67,8 @@ RIGHT = [
     (ch01.check_embedding_shapes, np.zeros((9, 32)).shape, torch.Size([32, 18]), (8, 7, 6)),
     (ch01.check_one_hot, lambda idx, n: np.eye(n)[idx]),
     (ch01.check_one_hot, accumulate_rows),
-    (
-        ch01.check_one_hot,
-        lambda idx, n: torch.nn.functional.one_hot(torch.from_numpy(idx), n).numpy(),
-    ),
+    (ch01.check_one_hot,
+     lambda idx, n: torch.nn.functional.one_hot(torch.from_numpy(idx), n).numpy()),
     (ch01.check_standardize, lambda X: (X - X.mean(0)) / X.std(0)),
     (
         ch01.check_standardize,
@@ -79,10 +77,8 @@ RIGHT = [
     (ch01.check_standardize, lambda X: ((X - X.mean(0)) / X.std(0)).astype(np.float32)),
     (ch01.check_pairwise_sq_distances, lambda X, Y: ((X[:, None] - Y[None]) ** 2).sum(-1)),
     (ch01.check_pairwise_sq_distances, pairwise_expanded),
-    (
-        ch01.check_pairwise_sq_distances,
-        lambda X, Y: torch.cdist(torch.from_numpy(X), torch.from_numpy(Y)).numpy() ** 2,
-    ),
+    (ch01.check_pairwise_sq_distances,
+     lambda X, Y: torch.cdist(torch.from_numpy(X), torch.from_numpy(Y)).numpy() ** 2),
     (ch01.check_to_tensor, lambda a, d: torch.from_numpy(a).to(torch.float32).to(d)),
     (ch01.check_to_tensor, lambda a, d: torch.as_tensor(a, dtype=torch.float32, device=d)),
     (ch01.check_to_tensor, lambda a, d: torch.from_numpy(a).float().to(device=d)),
@@ -90,12 +86,8 @@ RIGHT = [
     (ch01.check_mse_grad, lambda X, y, w: 2 * torch.einsum("n,nd->d", X @ w - y, X) / X.shape[0]),
     (ch01.check_mse_grad, lambda X, y, w: (2 * (X @ w - y)[:, None] * X).mean(0).float()),
     (ch01.check_mse_grad_autograd, mse_grad_autograd),
-    (
-        ch01.check_mse_grad_autograd,
-        lambda X, y, w: torch.autograd.grad(
-            ((X @ (v := w.clone().requires_grad_()) - y) ** 2).mean(), v
-        )[0],
-    ),
+    (ch01.check_mse_grad_autograd, lambda X, y, w: torch.autograd.grad(
+     ((X @ (v := w.clone().requires_grad_()) - y) ** 2).mean(), v)[0]),
     (ch01.check_grad_prediction, 8.0),
     (ch01.check_grad_prediction, torch.tensor(8)),
     (ch01.check_learning_rate, 0.1, gd_losses(0.1)),
@@ -109,22 +101,14 @@ def test_right_answers_in_any_style_pass(case, capsys):
     assert "\N{CHECK MARK} Exercise 1." in capsys.readouterr().out
 
 
-CHECKERS = {
-    "1.1": ch01.check_nested_lists,
-    "1.4": ch01.check_one_hot,
-    "1.5": ch01.check_standardize,
-    "1.6": ch01.check_pairwise_sq_distances,
-    "1.7": ch01.check_to_tensor,
-    "1.8": ch01.check_mse_grad,
-    "1.9": ch01.check_mse_grad_autograd,
-    "1.10": ch01.check_grad_prediction,
-}
+CHECKERS = {"1.1": ch01.check_nested_lists, "1.4": ch01.check_one_hot,
+            "1.5": ch01.check_standardize, "1.6": ch01.check_pairwise_sq_distances,
+            "1.7": ch01.check_to_tensor, "1.8": ch01.check_mse_grad,
+            "1.9": ch01.check_mse_grad_autograd, "1.10": ch01.check_grad_prediction}
 
 
-@pytest.mark.parametrize(
-    ("ex", "wrong", "sentence"),
-    [(ex, w, s) for ex, table in ch01.MISTAKES.items() for w, s in table],
-)
+@pytest.mark.parametrize(("ex", "wrong", "sentence"),
+                         [(ex, w, s) for ex, table in ch01.MISTAKES.items() for w, s in table])
 def test_every_mistake_in_the_table_is_named(ex, wrong, sentence):
     assert failure(CHECKERS[ex], wrong) == f"Exercise {ex}: {sentence}"
 
@@ -137,28 +121,22 @@ def test_junk_gets_one_line(checker, junk):
 
 @pytest.mark.parametrize(
     ("checker", "args", "phrase"),
-    [
-        (ch01.check_nested_lists, ([tuple(r) for r in M_LOOPS],), "M[0] should be a list"),
-        (ch01.check_fc_shapes, ((32, 50), (32, 50)), "in shape_numpy, dimensions 0 and 1"),
-        (ch01.check_fc_shapes, ([50, 32], (32, 50)), "written with parentheses"),
-        (ch01.check_embedding_shapes, ((9, 32), (64, 9), (8, 7, 6)), "torch.cat"),
-        (ch01.check_embedding_shapes, ((9, 32), (32, 18), (8, 7)), "has 2 dimensions"),
-        (ch01.check_one_hot, (one_hot_loop,), "one_hot uses a Python loop"),
-        (ch01.check_pairwise_sq_distances, (pairwise_loop,), "uses a Python loop"),
-        (ch01.check_standardize, (lambda X: X.__isub__(X.mean(0)),), "changed its input X"),
-        (ch01.check_to_tensor, (lambda a, d: torch.zeros(3),), "has shape (3,) but"),
-        (ch01.check_mse_grad, (mse_grad_autograd,), "autograd comes in Exercise 1.9"),
-        (
-            ch01.check_mse_grad_autograd,
-            (lambda X, y, w: w.requires_grad_().detach(),),
-            "tracks gradients",
-        ),
-        (ch01.check_grad_prediction, (7,), "x.grad is not 7"),
-        (ch01.check_learning_rate, (0.01, gd_losses(0.01)), "take a larger learning rate"),
-        (ch01.check_learning_rate, (0.2, gd_losses(0.2)), "take a smaller learning rate"),
-        (ch01.check_learning_rate, (0.1, gd_losses(0.05)), "run the cell again"),
-        (ch01.check_learning_rate, (-1, []), "must be positive"),
-    ],
+    [(ch01.check_nested_lists, ([tuple(r) for r in M_LOOPS],), "M[0] should be a list"),
+     (ch01.check_fc_shapes, ((32, 50), (32, 50)), "in shape_numpy, dimensions 0 and 1"),
+     (ch01.check_fc_shapes, ([50, 32], (32, 50)), "written with parentheses"),
+     (ch01.check_embedding_shapes, ((9, 32), (64, 9), (8, 7, 6)), "torch.cat"),
+     (ch01.check_embedding_shapes, ((9, 32), (32, 18), (8, 7)), "has 2 dimensions"),
+     (ch01.check_one_hot, (one_hot_loop,), "one_hot uses a Python loop"),
+     (ch01.check_pairwise_sq_distances, (pairwise_loop,), "uses a Python loop"),
+     (ch01.check_standardize, (lambda X: X.__isub__(X.mean(0)),), "changed its input X"),
+     (ch01.check_to_tensor, (lambda a, d: torch.zeros(3),), "has shape (3,) but"),
+     (ch01.check_mse_grad, (mse_grad_autograd,), "autograd comes in Exercise 1.9"), (
+     ch01.check_mse_grad_autograd, (lambda X, y, w: w.requires_grad_().detach(),),
+     "tracks gradients"), (ch01.check_grad_prediction, (7,), "x.grad is not 7"),
+     (ch01.check_learning_rate, (0.01, gd_losses(0.01)), "take a larger learning rate"),
+     (ch01.check_learning_rate, (0.2, gd_losses(0.2)), "take a smaller learning rate"),
+     (ch01.check_learning_rate, (0.1, gd_losses(0.05)), "run the cell again"),
+     (ch01.check_learning_rate, (-1, []), "must be positive")],
 )
 def test_other_wrong_answers_are_explained(checker, args, phrase):
     assert phrase in failure(checker, *args)

@@ -17,7 +17,7 @@ from dlbook.checks import ch03, one_thread, torch_seed
 from dlbook.data import load_mnist_arrays
 
 SHAPES = {"a": (8, 30, 30), "b": (8, 32, 32), "c": (16, 16, 16), "d": (4, 9, 9),
-          "e": (6, 14, 14), "f": (30, 26, 26), "g": (30, 1, 1)}  # fmt: skip
+          "e": (6, 14, 14), "f": (30, 26, 26), "g": (30, 1, 1)}
 
 
 def conv2d_params(in_channels, out_channels, kernel_size, bias=True):
@@ -104,16 +104,8 @@ class CNNWindowPool(nn.Module):
 
 
 def small_cnn():
-    return nn.Sequential(
-        nn.Conv2d(1, 8, 3),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 10),
-    )
+    return nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3),
+                         nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 5 * 5, 10))
 
 
 class SmallCNN(nn.Module):
@@ -147,20 +139,14 @@ def trained(make):
 
 RIGHT = [
     (ch03.check_pattern_kernels, ch03.SOBEL, 3 * np.eye(3) - 1),
-    (
-        ch03.check_pattern_kernels,
-        [[-1, 0, 1]] * 3,
-        torch.tensor([[2.0, -1, -1], [-1, 2, -1], [-1, -1, 2]]),
-    ),
+    (ch03.check_pattern_kernels, [[-1, 0, 1]] * 3,
+     torch.tensor([[2.0, -1, -1], [-1, 2, -1], [-1, -1, 2]])),
     (ch03.check_pattern_kernels, np.array([[0, -1, 1]] * 3, dtype=np.float32), np.eye(3) - 1 / 3),
     (ch03.check_output_shapes, SHAPES),
     (ch03.check_output_shapes, {k: torch.Size(v) for k, v in reversed(SHAPES.items())}),
     (ch03.check_param_counts, conv2d_params, lambda i, o, bias=True: i * o + o * bias),
-    (
-        ch03.check_param_counts,
-        lambda i, o, k, bias=True: np.int64(o * (i * k * k + int(bias))),
-        lambda n_in, n_out, bias=True: float((n_in + bias) * n_out),
-    ),
+    (ch03.check_param_counts, lambda i, o, k, bias=True: np.int64(o * (i * k * k + int(bias))),
+     lambda n_in, n_out, bias=True: float((n_in + bias) * n_out)),
     (ch03.check_max_pool, max_pool_loop),
     (ch03.check_max_pool, max_pool_windows),
     (ch03.check_max_pool, lambda X, k, stride=None: max_pool_windows(X.copy(), k, stride)),
@@ -187,24 +173,17 @@ def test_small_cnns_of_any_design_pass(make, monkeypatch, capsys):
     assert "passed" in capsys.readouterr().out
 
 
-CALLS = {
-    "3.1 edge": lambda wrong: ch03.check_pattern_kernels(wrong, 3 * np.eye(3) - 1),
-    "3.1 diagonal": lambda wrong: ch03.check_pattern_kernels(ch03.SOBEL, wrong),
-    "3.3 conv": lambda wrong: ch03.check_param_counts(
-        wrong, lambda i, o, bias=True: i * o + o * bias
-    ),
-    "3.3 linear": lambda wrong: ch03.check_param_counts(conv2d_params, wrong),
-    "3.4": ch03.check_max_pool,
-    "3.5": ch03.check_conv2d_unfold,
-    "3.6": ch03.check_cnn_classifier,
-    "3.7": ch03.check_receptive_field,
-}
+CALLS = {"3.1 edge": lambda wrong: ch03.check_pattern_kernels(wrong, 3 * np.eye(3) - 1),
+         "3.1 diagonal": lambda wrong: ch03.check_pattern_kernels(ch03.SOBEL, wrong),
+         "3.3 conv": lambda wrong: ch03.check_param_counts(
+         wrong, lambda i, o, bias=True: i * o + o * bias),
+         "3.3 linear": lambda wrong: ch03.check_param_counts(conv2d_params, wrong),
+         "3.4": ch03.check_max_pool, "3.5": ch03.check_conv2d_unfold,
+         "3.6": ch03.check_cnn_classifier, "3.7": ch03.check_receptive_field}
 
 
-@pytest.mark.parametrize(
-    ("ex", "wrong", "sentence"),
-    [(ex, w, s) for ex, table in ch03.MISTAKES.items() for w, s in table],
-)
+@pytest.mark.parametrize(("ex", "wrong", "sentence"),
+                         [(ex, w, s) for ex, table in ch03.MISTAKES.items() for w, s in table])
 def test_every_mistake_in_the_table_is_named(ex, wrong, sentence):
     assert failure(CALLS[ex], wrong) == f"Exercise {ex.split()[0]}: {sentence}"
 
@@ -232,51 +211,24 @@ def conv_loop(X, weight, bias, stride=1, padding=0):
 
 @pytest.mark.parametrize(
     ("checker", "args", "phrase"),
-    [
-        (ch03.check_pattern_kernels, (np.zeros((3, 3)), np.eye(3)), "not all 0"),
-        (ch03.check_pattern_kernels, (np.ones((2, 2)), np.eye(3)), "should be a 3x3 array"),
-        (ch03.check_output_shapes, ({**SHAPES, "c": (8, 16, 16)},), "one channel per filter"),
-        (ch03.check_output_shapes, ({**SHAPES, "d": (4, 10, 10)},), "rounds down"),
-        (ch03.check_output_shapes, ({**SHAPES, "a": (1, 8, 30, 30)},), "leave out the batch"),
-        (ch03.check_output_shapes, ({"a": (8, 30, 30)},), "has no entry 'b'"),
-        (
-            ch03.check_param_counts,
-            (
-                lambda i, o, k, bias=True: conv2d_params(i, o, k, bias) + 0.5,
-                lambda i, o, bias=True: 1,
-            ),
-            "is 608.5 but should be 608",
-        ),
-        (
-            ch03.check_param_counts,
-            (
-                lambda i, o, k, bias=True: sum(
-                    p.numel() for p in nn.Conv2d(i, o, k, bias=bias).parameters()
-                ),
-                lambda i, o, bias=True: i * o + o * bias,
-            ),
-            "builds a layer",
-        ),
-        (
-            ch03.check_max_pool,
-            (lambda X, k, s=None: max_pool_loop(X, k, s)[..., :-1],),
-            "has shape",
-        ),
-        (ch03.check_conv2d_unfold, (conv_loop,), "uses a Python loop over the positions"),
-        (
-            ch03.check_conv2d_unfold,
-            (lambda X, w, b, stride=1, padding=0: F.conv2d(X, w, b, stride, padding),),
-            "calls conv2d",
-        ),
-        (ch03.check_cnn_classifier, (CNN(),), "pass the class CNNClassifier itself"),
-        (ch03.check_receptive_field, (12,), "follow it back layer by layer"),
-        (
-            ch03.check_small_cnn,
-            (nn.Sequential(nn.Flatten(), nn.Linear(784, 10)),),
-            "over the budget",
-        ),
-        (ch03.check_small_cnn, (small_cnn(),), "after one epoch, below"),
-    ],
+    [(ch03.check_pattern_kernels, (np.zeros((3, 3)), np.eye(3)), "not all 0"),
+     (ch03.check_pattern_kernels, (np.ones((2, 2)), np.eye(3)), "should be a 3x3 array"),
+     (ch03.check_output_shapes, ({**SHAPES, "c": (8, 16, 16)},), "one channel per filter"),
+     (ch03.check_output_shapes, ({**SHAPES, "d": (4, 10, 10)},), "rounds down"),
+     (ch03.check_output_shapes, ({**SHAPES, "a": (1, 8, 30, 30)},), "leave out the batch"),
+     (ch03.check_output_shapes, ({"a": (8, 30, 30)},), "has no entry 'b'"), (
+     ch03.check_param_counts, (lambda i, o, k, bias=True: conv2d_params(i, o, k, bias) + 0.5,
+     lambda i, o, bias=True: 1), "is 608.5 but should be 608"), (ch03.check_param_counts, (
+     lambda i, o, k, bias=True: sum(p.numel() for p in nn.Conv2d(i, o, k, bias=bias).parameters()),
+     lambda i, o, bias=True: i * o + o * bias), "builds a layer"), (ch03.check_max_pool,
+     (lambda X, k, s=None: max_pool_loop(X, k, s)[..., :-1],), "has shape"),
+     (ch03.check_conv2d_unfold, (conv_loop,), "uses a Python loop over the positions"), (
+     ch03.check_conv2d_unfold,
+     (lambda X, w, b, stride=1, padding=0: F.conv2d(X, w, b, stride, padding),), "calls conv2d"),
+     (ch03.check_cnn_classifier, (CNN(),), "pass the class CNNClassifier itself"),
+     (ch03.check_receptive_field, (12,), "follow it back layer by layer"), (ch03.check_small_cnn,
+     (nn.Sequential(nn.Flatten(), nn.Linear(784, 10)),), "over the budget"),
+     (ch03.check_small_cnn, (small_cnn(),), "after one epoch, below")],
 )
 def test_other_wrong_answers_are_explained(checker, args, phrase):
     assert phrase in failure(checker, *args)

@@ -9,10 +9,10 @@ from checks_helpers import failure
 from torch import nn
 
 from dlbook.checks import (
-    CheckFailed,
     as_number,
     build_model,
     call,
+    check_function,
     check_keys,
     compare_arrays,
     compare_gradient,
@@ -25,10 +25,14 @@ from dlbook.checks import (
     gradients_reach,
     matching,
     name_mistake,
+    no_autograd,
+    one_thread,
     recording,
     relu,
     run_model,
+    run_trained,
     same,
+    torch_functions,
     torch_seed,
     trace,
     uses_python_loop,
@@ -38,170 +42,146 @@ from dlbook.checks import (
 # --- calling an answer ----------------------------------------------------------------
 
 
-def test_call_returns_the_result_and_recognises_the_stub_by_its_message():
+def stub():
+    raise NotImplementedError("Exercise 9.1: Something")
+
+
+def pytorch_not_implemented():
+    raise NotImplementedError("\"log_softmax\" not implemented for 'Long'")
+
+
+@pytest.mark.parametrize(("fn", "kwargs", "message"), [
+    (stub, {}, "stub still raises NotImplementedError: replace the stub with your code."),
+    (pytorch_not_implemented, {}, "pytorch_not_implemented raised NotImplementedError: "
+     "\"log_softmax\" not implemented for 'Long': an integer tensor reached an operation that "
+     "needs floats: pass the predictions first and the targets second, as in loss_fn(y_hat, y)."),
+    (lambda: nn.Linear(3, 2)(torch.ones(1, 4)), {"name": "f"}, "f raised RuntimeError: mat1 and "
+     "mat2 shapes cannot be multiplied (1x4 and 3x2): a linear layer got inputs of the wrong "
+     "width: its in_features must equal the number of features that reach it."),
+    (lambda: 1 / 0, {"hints": [("division", "look")], "name": "g"},
+     "g raised ZeroDivisionError: division by zero: look."),
+    (3, {}, "expected a function but got an int."),
+])
+def test_call_recognises_the_stub_by_its_message_and_explains_errors_in_one_line(
+    fn, kwargs, message
+):
+    assert failure(call, "9.1", fn, **kwargs) == f"Exercise 9.1: {message}"
     assert call("9.1", lambda x: 2 * x, 3) == 6
 
-    def stub():
-        raise NotImplementedError("Exercise 9.1: Something")
 
-    assert failure(call, "9.1", stub) == (
-        "Exercise 9.1: stub still raises NotImplementedError: replace the stub with your code."
-    )
-
-
-def test_call_reports_other_errors_in_one_line_with_a_fitting_hint():
-    def long_logits(y, logits):
-        return nn.CrossEntropyLoss()(y, logits)  # the arguments swapped
-
-    message = failure(call, "9.1", long_logits, torch.zeros(2, dtype=torch.long), None)
-    assert "long_logits raised TypeError" in message or "NotImplementedError" in message
-
-    def pytorch_not_implemented():
-        raise NotImplementedError("\"log_softmax\" not implemented for 'Long'")
-
-    message = failure(call, "9.1", pytorch_not_implemented)
-    assert "raised NotImplementedError" in message and "stub" not in message
-    assert "predictions first" in message
-    message = failure(call, "9.1", lambda: nn.Linear(3, 2)(torch.ones(1, 4)), name="f")
-    assert message.startswith("Exercise 9.1: f raised RuntimeError: mat1 and mat2")
-    assert "in_features" in message
-    message = failure(call, "9.1", lambda: 1 / 0, hints=[("division", "look")])
-    assert message.endswith("raised ZeroDivisionError: division by zero: look.")
-    assert "expected a function but got an int" in failure(call, "9.1", 3)
-
-
-@pytest.mark.parametrize(
-    ("fn", "arg", "how"),
-    [
-        (lambda X: X.__isub__(1), np.ones(3), "input X in place:"),
-        (lambda t: t.mul_(2), torch.ones(3), "input t in place:"),
-        (lambda w: w.requires_grad_(), torch.ones(3), "(it now tracks gradients)"),
-    ],
-)
-def test_call_reports_inputs_changed_in_place(fn, arg, how):
+@pytest.mark.parametrize(("fn", "arg", "how"), [
+    (lambda X: X.__isub__(1), np.ones(3), "input X in place:"),
+    (lambda t: t.mul_(2), torch.ones(3), "input t in place:"),
+    (lambda w: w.requires_grad_(), torch.ones(3), "(it now tracks gradients)"),
+])
+def test_call_reports_inputs_changed_in_place_but_not_changes_undone(fn, arg, how):
     assert how in failure(call, "9.1", fn, arg)
+    call("9.1", lambda x: (x.__iadd__(0.1), x.__isub__(0.1)), np.linspace(0, 1, 5))
 
 
-def test_call_accepts_a_change_undone_up_to_rounding():
-    def shift_and_back(x):
-        x += 0.1
-        x -= 0.1
-        return x.sum()
-
-    call("9.1", shift_and_back, np.linspace(0, 1, 5))
-
-
-def test_run_model_names_the_forward_and_uses_the_in_features_hint():
+def test_run_model_run_trained_and_no_autograd():
     message = failure(run_model, "9.1", nn.Linear(3, 2), torch.ones(1, 4), in_features_hint="look")
     assert message.startswith("Exercise 9.1: the model's forward raised RuntimeError")
     assert message.endswith(": look.")
+    model = nn.Linear(3, 2).train()
+    assert not run_trained("9.1", model, torch.ones(1, 3)).requires_grad and not model.training
+    assert "should be the network you trained" in failure(run_trained, "9.1", 3, torch.ones(1))
+
+    def by_autograd(x):
+        x = x.clone().requires_grad_()
+        (x**2).sum().backward()
+        return x.grad
+
+    assert failure(no_autograd("9.1", by_autograd, "f", "by hand"), torch.ones(2)).endswith(
+        "does not have a grad_fn: by hand.")
+    assert same(no_autograd("9.1", lambda x: 2 * x, "f", "")(torch.ones(2)), torch.full((2,), 2))
 
 
 # --- comparing and naming mistakes -------------------------------------------------------
 
 
-def test_same_compares_numbers_arrays_tensors_and_tuples_and_never_raises():
+def test_same_compares_numbers_arrays_tensors_and_lists_and_never_raises():
     assert same(np.ones(2), torch.ones(2, dtype=torch.float64))
-    assert same((1.0, [np.zeros(2)]), (1, [torch.zeros(2)]))
-    assert not same(np.ones(2), np.ones(3))
-    assert not same(None, 1.0) and not same("a", 1.0) and not same((1,), (1, 2))
+    assert same((1.0, [np.zeros(2)]), (1, [torch.zeros(2)])) and same(np.nan, np.nan)
+    assert not same(np.ones(2), np.ones(3)) and not same((1,), (1, 2))
+    assert not same(None, 1.0) and not same("a", 1.0)
     assert not same(torch.zeros(2, device="meta"), torch.zeros(2))
 
 
-def test_matching_and_name_mistake_find_the_first_mistake_the_answer_equals():
+def test_matching_name_mistake_and_check_function_name_the_first_mistake_the_answer_equals():
     table = [(lambda x: x + 1, "plus one"), (lambda x: 1 / 0, "crashes"), (7, "seven")]
     assert matching(np.array([2.0]), table, np.array([1.0])) == "plus one"
     assert matching(7, table, np.array([1.0])) == "seven"
     assert matching(3, table, np.array([1.0])) is None
-    assert failure(name_mistake, "9.2", 7.0, table, np.array([0.0])).endswith("seven")
-    name_mistake("9.2", 0.0, table, np.array([0.0]))
+    assert failure(name_mistake, "9.2", 7.0, table, np.array([0.0])) == "Exercise 9.2: seven"
     assert matching(torch.tensor([0.0, 2.0]), [(relu, "ReLU")], torch.tensor([-1.0, 2.0]))
+    cases = [(np.arange(3.0),)]
+    check_function("9.2", lambda x: x * 2, lambda x: 2 * x, cases, table)
+    assert failure(check_function, "9.2", lambda x: x + 1, lambda x: 2 * x, cases, table).endswith(
+        "plus one")
+    assert "f should return a tuple (a, b) but returned a NumPy array" in failure(
+        check_function, "9.2", lambda x: x, lambda x: (x, x), cases, name="f", parts="ab")
+    assert failure(check_function, "9.2", lambda x: 3.0, lambda x: 2.0, cases, name="f") == (
+        "Exercise 9.2: f is 3 but should be 2.")
 
 
-@pytest.mark.parametrize("value", [3, 3.0, np.int64(3), np.float32(3), torch.tensor(3)])
-def test_whole_number_accepts_any_whole_number(value):
-    assert whole_number("9.3", "n", value) == 3 and as_number("9.3", "n", value) == 3.0
-
-
-@pytest.mark.parametrize(
-    ("value", "phrase"),
-    [(2.5, "a float 2.5"), (True, "a bool"), ("3", "a str"), (np.ones(2), "NumPy array")],
-)
-def test_whole_number_explains_anything_else(value, phrase):
-    message = failure(whole_number, "9.3", "n", value)
-    assert "n should be a whole number but is" in message and phrase in message
-
-
-def test_as_number_rejects_non_finite_values():
+@pytest.mark.parametrize(("value", "phrase"), [
+    (2.5, "n should be a whole number but is a float 2.5"), (True, "but is a bool"),
+    ("3", "but is a str"), (np.ones(2), "but is a NumPy array"),
+])
+def test_whole_number_and_as_number_accept_numbers_of_any_kind_and_explain_the_rest(value, phrase):
+    for good in [3, 3.0, np.int64(3), np.float32(3), torch.tensor(3)]:
+        assert whole_number("9.3", "n", good) == 3 and as_number("9.3", "n", good) == 3.0
+    assert phrase in failure(whole_number, "9.3", "n", value)
     assert "not a finite number" in failure(as_number, "9.3", "x", float("nan"))
 
 
-@pytest.mark.parametrize(
-    ("answer", "phrase"),
-    [
-        ([4, 3], "should be a tuple of integers, written with parentheses"),
-        ((4.0, 3), "should hold only integers, but holds a float"),
-        ((4, 3, 1), "has 3 dimensions but the output has 2"),
-        ((4, 5), "in shape, dimension 1 is wrong (counting from 0); h."),
-        ((3, 4), "in shape, dimensions 0 and 1 are wrong"),
-    ],
-)
+@pytest.mark.parametrize(("answer", "phrase"), [
+    ([4, 3], "should be a tuple of integers, written with parentheses"),
+    ((4.0, 3), "should hold only integers, but holds a float"),
+    ((4, 3, 1), "has 3 dimensions but the output has 2"),
+    ((4, 5), "in shape, dimension 1 is wrong (counting from 0); h."),
+    ((3, 4), "in shape, dimensions 0 and 1 are wrong"),
+])
 def test_compare_shape_hidden_says_what_is_wrong_not_the_answer(answer, phrase):
     message = failure(compare_shape, "9.4", "shape", answer, (4, 3), reveal=False, hint="h")
     assert phrase in message and "(4, 3)" not in message
     compare_shape("9.4", "shape", torch.Size([4, 3]), (4, 3))
-    assert "is (3, 4) but should be (4, 3)" in failure(
-        compare_shape, "9.4", "shape", (3, 4), (4, 3)
-    )
+    assert "is (3, 4) but should be (4, 3)" in failure(compare_shape, "9.4", "s", (3, 4), (4, 3))
 
 
 def test_ensure_like_and_compare_arrays_check_kind_shape_dtype_grad_and_values():
-    for answer, phrase in [
-        (torch.ones(3), "should be a NumPy array but is a tensor"),
-        (np.ones(2), "has shape (2,) but should have shape (3,)"),
-        (np.ones(3, dtype=np.float32), "has dtype float32 but should have float64"),
-    ]:
+    for answer, phrase in [(torch.ones(3), "should be a NumPy array but is a tensor"),
+                           (np.ones(2), "has shape (2,) but should have shape (3,)"),
+                           (np.ones(3, dtype=np.float32), "has dtype float32 but should have")]:
         assert phrase in failure(ensure_like, "9.5", "a", answer, np.zeros(3))
     ensure_like("9.5", "a", np.ones(3, dtype=np.float32), np.zeros(3), check_dtype=False)
     assert "should not track gradients" in failure(
-        ensure_like, "9.5", "t", torch.ones(3, requires_grad=True), torch.zeros(3)
-    )
+        ensure_like, "9.5", "t", torch.ones(3, requires_grad=True), torch.zeros(3))
     message = failure(compare_arrays, "9.5", "x", np.array([1.0, 2.0]), np.ones(2))
     assert "x[1] is 2 but should be 1 (this NumPy array has the right shape" in message
     compare_arrays("9.5", "x", np.float32([1 / 3]), np.array([1 / 3]), check_dtype=False)
     assert "cannot be read as numbers" in failure(
-        compare_arrays, "9.5", "t", torch.zeros(3, device="meta"), torch.zeros(3)
-    )
+        compare_arrays, "9.5", "t", torch.zeros(3, device="meta"), torch.zeros(3))
 
 
 def test_compare_gradient_names_known_factors_the_sign_and_other_factors():
     want = np.array([1.0, -2.0, 0.0])
-    assert failure(compare_gradient, "9.6", "g", 2 * want, want, factors={2.0: "twice"}).endswith(
-        "twice"
-    )
+    message = failure(compare_gradient, "9.6", "g", 2 * want, want, factors={2.0: "twice"})
+    assert message.endswith("twice")
     assert "g has the wrong sign: s." in failure(
-        compare_gradient, "9.6", "g", -want, want, sign_hint="s"
-    )
+        compare_gradient, "9.6", "g", -want, want, sign_hint="s")
     assert "off by a constant factor of 3: f." in failure(
-        compare_gradient, "9.6", "g", 3 * want, want, factor_hint="f"
-    )
+        compare_gradient, "9.6", "g", 3 * want, want, factor_hint="f")
     assert "g[0] is 1.5" in failure(compare_gradient, "9.6", "g", want + 0.5, want)
 
 
-def test_check_keys_wants_exactly_the_expected_keys():
-    check_keys("9.7", "d", {"a": 1}, {"a": 2}, "{'a': x}", "one x")
-    assert "should be a dict like {'a': x}" in failure(
-        check_keys, "9.7", "d", [1], {"a": 2}, "{'a': x}", "one x"
-    )
-    assert "unexpected key 'b'" in failure(
-        check_keys, "9.7", "d", {"a": 1, "b": 2}, {"a": 2}, "{'a': x}", "one x"
-    )
-    assert "has no entry 'a': give one x" in failure(
-        check_keys, "9.7", "d", {}, {"a": 2}, "{'a': x}", "one x"
-    )
-
-
-def test_describe_names_types_in_plain_words():
+def test_check_keys_wants_exactly_the_expected_keys_and_describe_names_types():
+    args = ({"a": 2}, "{'a': x}", "one x")
+    check_keys("9.7", "d", {"a": 1}, *args)
+    assert "should be a dict like {'a': x}" in failure(check_keys, "9.7", "d", [1], *args)
+    assert "unexpected key 'b'" in failure(check_keys, "9.7", "d", {"a": 1, "b": 2}, *args)
+    assert "has no entry 'a': give one x" in failure(check_keys, "9.7", "d", {}, *args)
     assert describe(np.zeros((2,))) == "a NumPy array of shape (2,) and dtype float64"
     assert describe(None) == "None" and describe(3) == "an int"
 
@@ -224,38 +204,28 @@ class Defined2Before1(nn.Module):
 
 
 def test_trace_and_recording_follow_call_order_also_through_model_forward():
-    model = Defined2Before1()
-    x = torch.randn(5, 3)
+    model, x = Defined2Before1(), torch.randn(5, 3)
     out, calls = trace("9.8", model, x)
     assert [c.name for c in calls] == ["first", "second"]
-    assert torch.equal(calls[1].input, relu(calls[0].output))
-    assert torch.equal(out.detach(), calls[1].output)
+    assert same(calls[1].input, relu(calls[0].output)) and same(out, calls[1].output)
     ensure_registered("9.8", calls)
     with recording(model) as calls:
         model.forward(x)
     assert [c.name for c in calls] == ["first", "second"]
-
-
-def test_ensure_registered_explains_layers_in_a_plain_list():
-    _, calls = trace("9.8", Defined2Before1(plain_list=True), torch.randn(5, 3))
+    _, calls = trace("9.8", Defined2Before1(plain_list=True), x)
     assert "nn.ModuleList" in failure(ensure_registered, "9.8", calls)
 
 
-def test_build_model_builds_the_class_under_a_seed_and_explains_wrong_classes():
+def test_build_model_and_gradients_reach_explain_what_is_wrong():
     a, b = (build_model("9.9", nn.Linear, "L", 1, in_features=2, out_features=1) for _ in "ab")
     assert torch.equal(a.weight, b.weight)
     assert "pass the class L itself" in failure(build_model, "9.9", a, "L", 1)
     assert "should build an nn.Module but gave an int" in failure(
-        build_model, "9.9", lambda: 3, "L", 1
-    )
-
-
-def test_gradients_reach_names_what_is_cut_off():
+        build_model, "9.9", lambda: 3, "L", 1)
     model = Defined2Before1()
     gradients_reach("9.9", model, model(torch.randn(2, 3)))
     assert "does not depend on its parameters" in failure(
-        gradients_reach, "9.9", model, model(torch.randn(2, 3)).detach()
-    )
+        gradients_reach, "9.9", model, model(torch.randn(2, 3)).detach())
     unused = nn.ModuleDict({"used": nn.Linear(3, 1), "unused": nn.Linear(3, 1)})
     out = unused["used"](torch.randn(2, 3))
     assert "model.unused.weight gets no gradient" in failure(gradients_reach, "9.9", unused, out)
@@ -275,27 +245,22 @@ def sizes_comprehension(X):
     return X.reshape(n, m).sum(axis=1)
 
 
-def test_uses_python_loop_sees_loops_over_the_data_only():
+def test_uses_python_loop_creates_parameters_and_torch_functions_see_what_runs():
     small, large = (np.ones((4, 3)),), (np.ones((40, 3)),)
     assert uses_python_loop(loop_rows, small, large)
     assert not uses_python_loop(sizes_comprehension, small, large)
+    assert creates_parameters(lambda: nn.Linear(2, 3)) and not creates_parameters(lambda: 2 + 3)
+    conv = torch_functions(lambda x: nn.Conv2d(1, 1, 3)(x), torch.ones(1, 1, 5, 5))
+    assert "conv2d" in conv and "conv2d" not in torch_functions(torch.relu, torch.ones(2))
 
 
-def test_creates_parameters_sees_layers_built_inside():
-    assert creates_parameters(lambda: nn.Linear(2, 3))
-    assert not creates_parameters(lambda: 2 * 3 + 3)
-
-
-# --- seeds ---------------------------------------------------------------------------
-
-
-def test_exercise_rng_and_torch_seed_are_reproducible_and_leave_state_alone():
+def test_seeds_and_threads_are_restored_after_the_block():
     assert exercise_rng("9.1").random() == exercise_rng("9.1").random()
-    state = torch.random.get_rng_state()
-    with torch_seed(3):
+    state, threads = torch.random.get_rng_state(), torch.get_num_threads()
+    with torch_seed(3), one_thread():
         a = torch.rand(1)
+        assert torch.get_num_threads() == 1
     with torch_seed(3):
         assert torch.equal(a, torch.rand(1))
     assert torch.equal(state, torch.random.get_rng_state())
-    with pytest.raises(CheckFailed):
-        name_mistake("9.1", 1, [(1, "one")])
+    assert torch.get_num_threads() == threads

@@ -6,38 +6,26 @@ with :func:`passed`. Checkers judge behaviour, not form: they run the answer on 
 their own and compare values, shapes, dtypes, gradients or what a model's forward calls.
 
 Each chapter module ``chNN`` has a table ``MISTAKES``: per exercise, a list of (wrong
-answer reproducing a plausible mistake, the sentence that explains it). A wrong answer is
-what a student would pass: a function, a class, or a value. The checker names the first
-mistake the student's answer equals, and the tests iterate the same table. A typical
-checker of a function answer::
+answer reproducing a plausible mistake, the sentence that explains it), where a wrong
+answer is what a student would pass (a function, a class or a value). The checker names
+the first mistake the answer equals, and the tests iterate the same table. A checker of a
+function answer is typically ``check_function(ex, fn, reference, cases, MISTAKES[ex])``
+followed by ``passed(ex, "...")``.
 
-    def check_standardize(standardize):
-        ex = "1.5"
-        X = exercise_rng(ex).normal(size=(20, 4))
-        reference = lambda X: (X - X.mean(0)) / X.std(0)
-        check_function(ex, standardize, reference, [(X,)], MISTAKES[ex])
-        passed(ex, "Every column has mean 0 and standard deviation 1.")
-
-The mechanisms, each written once:
-
-- :func:`call` (:func:`run_model`, :func:`run_trained` for models) calls an answer; the
-  stub is recognised only by its own message ``"Exercise N.M: ..."``, any other exception
-  is reported as that error in one line with a fitting hint (:data:`CRASH_HINTS`), and an
-  input changed in place is reported too.
-- :func:`same`, :func:`matching`, :func:`name_mistake`: compare results, name a mistake;
-  :func:`check_function` does all of it on a list of cases.
-- :func:`whole_number`, :func:`as_number`, :func:`compare_shape`, :func:`ensure_like`,
-  :func:`compare_arrays`, :func:`compare_gradient`, :func:`check_keys`: read and compare.
-- :func:`trace` and :func:`recording`: the leaf layers a forward pass calls, in call order
-  (global forward hooks, so ``model.forward(x)`` is followed too), with what each got and
-  gave; :func:`ensure_registered` explains layers kept in a plain list. An operation is
-  recognised by its effect: a ReLU between two layers by
-  ``same(after.input, relu(before.output))``.
-- :func:`uses_python_loop` (the work grows with the data), :func:`creates_parameters` (a
-  layer was built) and :func:`torch_functions` (which torch functions ran), for tasks
-  whose text forbids these.
-- :func:`build_model`, :func:`gradients_reach`, :func:`exercise_rng`, :func:`torch_seed`,
-  :func:`one_thread` (tiny trainings run far faster on one thread).
+The mechanisms, each written once: :func:`call` (:func:`run_model`, :func:`run_trained`
+for models) calls an answer, recognises the stub only by its own message ``"Exercise
+N.M: ..."``, reports any other exception as that error in one line with a fitting hint
+(:data:`CRASH_HINTS`), and reports inputs changed in place; :func:`no_autograd` runs it
+with autograd off. :func:`same`, :func:`matching`, :func:`name_mistake` compare results
+and name a mistake; :func:`whole_number`, :func:`as_number`, :func:`compare_shape`,
+:func:`ensure_like`, :func:`compare_arrays`, :func:`compare_gradient`, :func:`check_keys`
+read and compare. :func:`trace` and :func:`recording` give the leaf layers a forward pass
+calls, in call order (global forward hooks, so ``model.forward(x)`` is followed too),
+with what each got and gave; :func:`ensure_registered` explains layers kept in a plain
+list. An operation is recognised by its effect, a ReLU between two layers by
+``same(second.input, relu(first.output))``. :func:`uses_python_loop` (the work grows
+with the data), :func:`creates_parameters` (a layer was built) and
+:func:`torch_functions` (which torch functions ran) serve tasks whose text forbids these.
 """
 
 from __future__ import annotations
@@ -59,6 +47,7 @@ __all__ = [
     "check_function", "check_keys", "compare_arrays", "compare_gradient", "compare_shape",
     "crashed", "creates_parameters", "describe", "ensure", "ensure_like", "ensure_registered",
     "exercise_rng", "float_values", "gradients_reach", "matching", "name_mistake",
+    "no_autograd",
     "one_thread", "passed", "recording", "relu", "run_model", "run_trained", "same",
     "torch_functions", "torch_seed", "trace", "uses_python_loop", "whole_number",
 ]
@@ -177,6 +166,16 @@ def call(
         ensure(exercise, not how, f"{name} changed its input {arg} {how}: leave the caller's "
                "data alone and compute new values (x = x - m, not x -= m).")
     return result
+
+
+def no_autograd(exercise: str, fn: Any, name: str, task: str) -> Callable:
+    """``fn`` to be run with autograd off: an answer that relies on it fails saying ``task``."""
+
+    def run(*args: Any) -> Any:
+        with torch.no_grad():
+            return call(exercise, fn, *args, name=name, hints=[("does not require grad", task)])
+
+    return run
 
 
 def run_model(exercise: str, model: Any, *inputs: Any, in_features_hint: str = "") -> Any:

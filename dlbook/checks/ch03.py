@@ -75,25 +75,16 @@ LINE_OTHERS = {UPRIGHT: np.eye(9)[:, [4] * 9], OTHER_DIAGONAL: np.fliplr(LINE)}
 def _check_kernel(ex: str, name: str, kernel: Any, pattern: np.ndarray, others: dict) -> None:
     """The kernel peaks on ``pattern``, stays quiet on flat regions and on ``others``."""
     values = float_values(kernel)
-    ensure(
-        ex,
-        values is not None and values.shape == (3, 3),
-        f"{name} should be a 3x3 array of numbers but is {describe(kernel)}.",
-    )
-    ensure(
-        ex,
-        bool(np.isfinite(values).all() and values.any()),
-        f"{name} should hold finite numbers, not all 0.",
-    )
+    ensure(ex, values is not None and values.shape == (3, 3),
+           f"{name} should be a 3x3 array of numbers but is {describe(kernel)}.")
+    ensure(ex, bool(np.isfinite(values).all() and values.any()),
+           f"{name} should hold finite numbers, not all 0.")
     peak = _peak(pattern, values)
     if peak <= 1e-9:
         for sentence, image in others.items():
             ensure(ex, _peak(image, values) <= 1e-9, sentence)
-        raise CheckFailed(
-            ex,
-            f"{name} gives no positive response on its pattern: weight the "
-            "pixels where the pattern is bright positively.",
-        )
+        raise CheckFailed(ex, f"{name} gives no positive response on its pattern: weight the "
+                          "pixels where the pattern is bright positively.")
     ensure(ex, abs(_peak(np.ones((6, 6)), values)) <= 0.1 * peak, f"{name} {FLAT}")
     for sentence, image in others.items():
         ensure(ex, _peak(image, values) <= 0.5 * peak, sentence)
@@ -139,12 +130,8 @@ def check_output_shapes(shapes: Any) -> None:
     check_keys(ex, "shapes", shapes, want, "{'a': (C, H, W), ...}", "one (C, H, W) tuple")
     for key, shape in want.items():
         got = shapes[key]
-        ensure(
-            ex,
-            not (isinstance(got, tuple) and len(got) == 4),
-            f"shapes[{key!r}] has 4 "
-            "dimensions: leave out the batch dimension and give (C, H, W) for one image.",
-        )
+        ensure(ex, not (isinstance(got, tuple) and len(got) == 4), f"shapes[{key!r}] has 4 "
+               "dimensions: leave out the batch dimension and give (C, H, W) for one image.")
         hint = CHANNELS if isinstance(got, tuple) and got[:1] != shape[:1] else HINTS[key]
         compare_shape(ex, f"shapes[{key!r}]", got, shape, reveal=False, hint=hint)
     passed(ex, f"All {len(want)} shapes are right.")
@@ -165,19 +152,13 @@ def check_param_counts(conv2d_params: Any, linear_params: Any) -> None:
     linears = [(784, 10, True), (20, 1, True), (5, 7, False)]
     conv_ref = lambda i, o, k, bias=True: _count(nn.Conv2d(i, o, k, bias=bias, device="meta"))  # noqa: E731
     linear_ref = lambda i, o, bias=True: _count(nn.Linear(i, o, bias=bias, device="meta"))  # noqa: E731
-    for fn, ref, cases, key in [
-        (conv2d_params, conv_ref, convs, "3.3 conv"),
-        (linear_params, linear_ref, linears, "3.3 linear"),
-    ]:
+    for fn, ref, cases, key in [(conv2d_params, conv_ref, convs, "3.3 conv"),
+                                (linear_params, linear_ref, linears, "3.3 linear")]:
         check_function(ex, fn, ref, cases, MISTAKES[key], name=getattr(fn, "__name__", key[4:]))
         for case in cases:
             whole_number(ex, f"{fn.__name__}{case}", fn(*case))
-        ensure(
-            ex,
-            not creates_parameters(fn, *cases[0]),
-            f"{fn.__name__} builds a layer to "
-            "count its parameters: work the number out by formula instead.",
-        )
+        ensure(ex, not creates_parameters(fn, *cases[0]), f"{fn.__name__} builds a layer to "
+               "count its parameters: work the number out by formula instead.")
     passed(ex, "Both formulas agree with the parameters PyTorch creates.")
 
 
@@ -197,18 +178,10 @@ def check_max_pool(max_pool2d: Any) -> None:
     """Check Exercise 3.4: NumPy max pooling against torch's F.max_pool2d."""
     ex = "3.4"
     rng = exercise_rng(ex)
-    shapes = [
-        ((3, 6, 6), 2, None),
-        ((2, 7, 10), 3, 2),
-        ((4, 5, 9), 2, 1),
-        ((1, 9, 6), 4, 3),
-        ((6, 8), 3, 3),
-        ((2, 6, 6), 2, None),
-    ]
-    cases = [
-        (rng.normal(size=s), k) if st is None else (rng.normal(size=s), k, st)
-        for s, k, st in shapes
-    ]
+    shapes = [((3, 6, 6), 2, None), ((2, 7, 10), 3, 2), ((4, 5, 9), 2, 1), ((1, 9, 6), 4, 3),
+              ((6, 8), 3, 3), ((2, 6, 6), 2, None)]
+    cases = [(rng.normal(size=s), k) if st is None else (rng.normal(size=s), k, st)
+             for s, k, st in shapes]
     check_function(ex, max_pool2d, _pool, cases, MISTAKES[ex], name="max_pool2d")
     passed(ex, "It agrees with F.max_pool2d, also for overlapping windows.")
 
@@ -223,32 +196,19 @@ def check_conv2d_unfold(conv2d_unfold: Any) -> None:
     ex, fn = "3.5", conv2d_unfold
     rng = exercise_rng(ex)
     cases = []
-    for (N, C, H, W), n_filters, k, s, p in [
-        ((2, 3, 6, 7), 4, 3, 1, 0),
-        ((1, 2, 7, 9), 3, 3, 2, 1),
-        ((3, 1, 5, 5), 2, 2, 1, 1),
-    ]:
+    for (N, C, H, W), n_filters, k, s, p in [((2, 3, 6, 7), 4, 3, 1, 0),
+        ((1, 2, 7, 9), 3, 3, 2, 1), ((3, 1, 5, 5), 2, 2, 1, 1)]:
         X, weight = rng.normal(size=(N, C, H, W)), rng.normal(size=(n_filters, C, k, k))
         cases.append(
             (*(torch.from_numpy(a) for a in (X, weight, rng.normal(size=n_filters))), s, p)
         )
     check_function(ex, fn, _conv, cases, MISTAKES[ex], name="conv2d_unfold")
-    ensure(
-        ex,
-        "conv2d" not in torch_functions(fn, *cases[0]),
-        "conv2d_unfold calls conv2d: build "
-        "the patches with F.unfold and combine them with one matrix product.",
-    )
-    small, large = (
-        [torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), torch.zeros(1)],
-        [torch.ones(1, 1, 16, 16), torch.ones(1, 1, 2, 2), torch.zeros(1)],
-    )
-    ensure(
-        ex,
-        not uses_python_loop(fn, small, large),
-        "conv2d_unfold uses a Python loop over the "
-        "positions: F.unfold gathers every patch at once.",
-    )
+    ensure(ex, "conv2d" not in torch_functions(fn, *cases[0]), "conv2d_unfold calls conv2d: build "
+           "the patches with F.unfold and combine them with one matrix product.")
+    small, large = ([torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), torch.zeros(1)],
+                    [torch.ones(1, 1, 16, 16), torch.ones(1, 1, 2, 2), torch.zeros(1)])
+    ensure(ex, not uses_python_loop(fn, small, large), "conv2d_unfold uses a Python loop over the "
+           "positions: F.unfold gathers every patch at once.")
     passed(ex, "It matches F.conv2d with strides and padding, without loops or conv2d.")
 
 
@@ -275,11 +235,8 @@ def _pooled(x: torch.Tensor, width: int, how: str = "avg") -> list[torch.Tensor]
     """``x`` (N, C, H, W) pooled (adaptively or with a square window) to ``width`` features."""
     side = round((width / x.shape[1]) ** 0.5)
     adaptive = getattr(F, f"adaptive_{how}_pool2d")(x, side)
-    windowed = [
-        getattr(F, f"{how}_pool2d")(x, k)
-        for k in range(1, x.shape[-1] + 1)
-        if (x.shape[-1] - k) // k + 1 == side
-    ]
+    windowed = [getattr(F, f"{how}_pool2d")(x, k) for k in range(1, x.shape[-1] + 1)
+                if (x.shape[-1] - k) // k + 1 == side]
     return [p.flatten(1) for p in [adaptive, *windowed]]
 
 
@@ -292,20 +249,13 @@ def check_cnn_classifier(CNNClassifier: Any) -> None:
     out, calls = trace(ex, model, X, in_features_hint=FLATTEN)
     ensure_registered(ex, calls)
     convs = [c for c in calls if isinstance(c.module, nn.Conv2d)]
-    ensure(
-        ex,
-        len(convs) == 2,
-        f"the forward pass applies {len(convs)} convolutions but should "
-        "apply two, one after the other.",
-    )
+    ensure(ex, len(convs) == 2, f"the forward pass applies {len(convs)} convolutions but should "
+           "apply two, one after the other.")
     for c, (filters, k), which in zip(convs, [(15, 3), (30, 5)], ("first", "second"), strict=True):
         shape = (c.module.out_channels, c.module.kernel_size)
         ensure(ex, which == "second" or shape != (30, (5, 5)), SWAPPED)
-        ensure(
-            ex,
-            shape == (filters, (k, k)),
-            f"the {which} convolution applied should have {filters} filters of {k}x{k}.",
-        )
+        ensure(ex, shape == (filters, (k, k)),
+               f"the {which} convolution applied should have {filters} filters of {k}x{k}.")
     ensure(ex, same(convs[0].input, X), "the first convolution should take the images themselves.")
     if not same(convs[1].input, relu(convs[0].output)):
         ensure(ex, not same(convs[1].input, convs[0].output), NO_RELU_1)
@@ -313,11 +263,8 @@ def check_cnn_classifier(CNNClassifier: Any) -> None:
             ex, "the second convolution should take the ReLU of the first one's output."
         )
     linears = [c for c in calls if isinstance(c.module, nn.Linear)]
-    ensure(
-        ex,
-        bool(linears) and same(out, linears[-1].output),
-        "forward should return the output of its classification layer, an nn.Linear.",
-    )
+    ensure(ex, bool(linears) and same(out, linears[-1].output),
+           "forward should return the output of its classification layer, an nn.Linear.")
     ensure(
         ex,
         tuple(out.shape) == (1, 4),
@@ -360,17 +307,13 @@ def measure_receptive_field(stack: nn.Module, size: int = 32) -> int:
 def check_receptive_field(predicted_rf: Any) -> None:
     """Check Exercise 3.7: the predicted receptive field of the stack."""
     ex = "3.7"
-    guess, rf = (
-        as_number(ex, "predicted_rf", predicted_rf),
-        measure_receptive_field(receptive_field_stack()),
-    )
+    guess, rf = (as_number(ex, "predicted_rf", predicted_rf),
+                 measure_receptive_field(receptive_field_stack()))
     if guess != rf:
         name_mistake(ex, guess, MISTAKES[ex])
-        raise CheckFailed(
-            ex,
-            f"one output sees more or fewer than {guess:g} input pixels per side: "
-            "follow it back layer by layer, multiplying by each stride on the way.",
-        )
+        raise CheckFailed(ex,
+                          f"one output sees more or fewer than {guess:g} input pixels per side: "
+                          "follow it back layer by layer, multiplying by each stride on the way.")
     passed(ex, f"One output pixel sees {rf} x {rf} input pixels.")
 
 
@@ -383,36 +326,22 @@ def check_small_cnn(model: Any) -> None:
     from dlbook.data import load_mnist_arrays
 
     ex = "3.8"
-    ensure(
-        ex,
-        isinstance(model, nn.Module),
-        f"small_cnn should be a trained nn.Module but is {describe(model)}.",
-    )
+    ensure(ex, isinstance(model, nn.Module),
+           f"small_cnn should be a trained nn.Module but is {describe(model)}.")
     n = sum(p.numel() for p in model.parameters())
-    ensure(
-        ex,
-        n <= BUDGET,
-        f"the model has {n:,} parameters, over the budget of {BUDGET:,}: use "
-        "fewer filters, or pool before the linear layer so that it gets fewer features.",
-    )
+    ensure(ex, n <= BUDGET, f"the model has {n:,} parameters, over the budget of {BUDGET:,}: use "
+           "fewer filters, or pool before the linear layer so that it gets fewer features.")
     images, labels = load_mnist_arrays(train=False)
     X = torch.from_numpy(images[:2000] / 255).float()[:, None]  # (2000, 1, 28, 28)
     device = next(model.parameters()).device
     with torch.no_grad(), one_thread():
         scores = trace(ex, model.eval(), X.to(device))[0]
-    ensure(
-        ex,
-        isinstance(scores, torch.Tensor) and scores.shape == (2000, 10),
-        "the model should map images of shape (N, 1, 28, 28) to scores of shape (N, 10).",
-    )
+    ensure(ex, isinstance(scores, torch.Tensor) and scores.shape == (2000, 10),
+           "the model should map images of shape (N, 1, 28, 28) to scores of shape (N, 10).")
     accuracy = (scores.argmax(1).cpu() == torch.from_numpy(labels[:2000])).float().mean().item()
-    ensure(
-        ex,
-        accuracy >= CNN_BAR,
-        f"the model reaches {accuracy:.1%} after one epoch, below "
-        f"{CNN_BAR:.0%}: convolutions with small kernels and pooling between them share their "
-        "few weights across the whole image.",
-    )
+    ensure(ex, accuracy >= CNN_BAR, f"the model reaches {accuracy:.1%} after one epoch, below "
+           f"{CNN_BAR:.0%}: convolutions with small kernels and pooling between them share their "
+           "few weights across the whole image.")
     passed(ex, f"{n:,} parameters and {accuracy:.1%} test accuracy after one epoch.")
 
 
@@ -460,71 +389,57 @@ def _conv_variant(variant: str) -> Any:
 
 # fmt: off
 SOBEL = np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
-MISTAKES: dict[str, list[tuple[Any, str]]] = {
-    "3.1 edge": [(-SOBEL, MIRRORED), (SOBEL.T, SIDEWAYS),
-                 (np.array([[0.0, 0, 1]] * 3), f"edge_kernel {FLAT}")],
+MISTAKES: dict[str, list[tuple[Any, str]]] = {"3.1 edge": [(-SOBEL, MIRRORED), (SOBEL.T, SIDEWAYS),
+    (np.array([[0.0, 0, 1]] * 3), f"edge_kernel {FLAT}")],
     "3.1 diagonal": [(np.fliplr(3 * np.eye(3) - 1), OTHER_DIAGONAL),
-                     (np.eye(3), f"diagonal_kernel {FLAT}"),
-                     (3 * np.eye(3)[:, [1, 1, 1]] - 1, UPRIGHT)],
-    "3.3 conv": [
-        (lambda i, o, k, bias=True: o * k * k + o * bias,
-         "conv2d_params leaves out the input channels: each filter spans all in_channels, so "
-         "it has in_channels * kernel_size * kernel_size weights."),
-        (lambda i, o, k, bias=True: i * o * k + o * bias,
-         "conv2d_params counts kernel_size weights per channel, but a kernel_size x "
-         "kernel_size kernel has kernel_size * kernel_size of them."),
-        (lambda i, o, k, bias=True: i * o * k * k + i * bias,
-         "conv2d_params counts one bias per input channel, but there is one per filter."),
-        (lambda i, o, k, bias=True: i * o * k * k,
-         "conv2d_params leaves out the biases: each filter has one, unless bias=False."),
-        (lambda i, o, k, bias=True: i * o * k * k + o,
-         "conv2d_params counts biases although bias=False."),
-    ],
-    "3.3 linear": [
-        (lambda i, o, bias=True: i * o,
-         "linear_params leaves out the biases: each output has one."),
-        (lambda i, o, bias=True: i * o + i * bias,
-         "linear_params counts one bias per input, but there is one per output."),
-        (lambda i, o, bias=True: i * o + o, "linear_params counts biases although bias=False."),
-    ],
-    "3.4": [
-        (lambda X, k, s=None: _pool(X, k, s, F.avg_pool2d),
-         "max_pool2d takes the mean of each window: max pooling keeps its largest value."),
-        (lambda X, k, s=None: -_pool(-X, k, s),
-         "max_pool2d takes the smallest value of each window instead of the largest."),
-        (lambda X, k, s=None: np.maximum(_pool(X, k, s), 0),
-         "max_pool2d is never below 0, although some windows hold only negative numbers: start "
-         "from the window's own values (window.max()), not from 0."),
-        (lambda X, k, s=None: _pool(X, k, 1),
-         "max_pool2d moves the window one pixel at a time: it should move stride pixels, and "
-         "stride defaults to kernel_size."),
-        (lambda X, k, s=None: _pool(X, k, s, ceil_mode=True),
-         "max_pool2d keeps a last window that does not fit: like PyTorch, drop it (round the "
-         "number of windows down)."),
-        (lambda X, k, s=None: np.broadcast_to(_pool(X, k, s).max(0), _pool(X, k, s).shape),
-         "max_pool2d takes the maximum over all channels: pool each channel on its own."),
-    ],
+    (np.eye(3), f"diagonal_kernel {FLAT}"), (3 * np.eye(3)[:, [1, 1, 1]] - 1, UPRIGHT)],
+    "3.3 conv": [(lambda i, o, k, bias=True: o * k * k + o * bias,
+    "conv2d_params leaves out the input channels: each filter spans all in_channels, so "
+    "it has in_channels * kernel_size * kernel_size weights."),
+    (lambda i, o, k, bias=True: i * o * k + o * bias,
+    "conv2d_params counts kernel_size weights per channel, but a kernel_size x "
+    "kernel_size kernel has kernel_size * kernel_size of them."),
+    (lambda i, o, k, bias=True: i * o * k * k + i * bias,
+    "conv2d_params counts one bias per input channel, but there is one per filter."),
+    (lambda i, o, k, bias=True: i * o * k * k,
+    "conv2d_params leaves out the biases: each filter has one, unless bias=False."),
+    (lambda i, o, k, bias=True: i * o * k * k + o,
+    "conv2d_params counts biases although bias=False.")], "3.3 linear": [
+    (lambda i, o, bias=True: i * o, "linear_params leaves out the biases: each output has one."),
+    (lambda i, o, bias=True: i * o + i * bias,
+    "linear_params counts one bias per input, but there is one per output."),
+    (lambda i, o, bias=True: i * o + o, "linear_params counts biases although bias=False.")],
+    "3.4": [(lambda X, k, s=None: _pool(X, k, s, F.avg_pool2d),
+    "max_pool2d takes the mean of each window: max pooling keeps its largest value."),
+    (lambda X, k, s=None: -_pool(-X, k, s),
+    "max_pool2d takes the smallest value of each window instead of the largest."),
+    (lambda X, k, s=None: np.maximum(_pool(X, k, s), 0),
+    "max_pool2d is never below 0, although some windows hold only negative numbers: start "
+    "from the window's own values (window.max()), not from 0."),
+    (lambda X, k, s=None: _pool(X, k, 1),
+    "max_pool2d moves the window one pixel at a time: it should move stride pixels, and "
+    "stride defaults to kernel_size."), (lambda X, k, s=None: _pool(X, k, s, ceil_mode=True),
+    "max_pool2d keeps a last window that does not fit: like PyTorch, drop it (round the "
+    "number of windows down)."),
+    (lambda X, k, s=None: np.broadcast_to(_pool(X, k, s).max(0), _pool(X, k, s).shape),
+    "max_pool2d takes the maximum over all channels: pool each channel on its own.")],
     "3.5": [(_conv_variant(v), s) for v, s in [
-        ("flip", "conv2d_unfold flips the kernel: deep-learning libraries compute a "
-         "cross-correlation, so use the weights as they are."),
-        ("no_bias", "conv2d_unfold leaves out the bias: add bias[f] to every output of filter f."),
-        ("no_padding", "conv2d_unfold leaves out the padding: pass it to F.unfold and use it in "
-         "H_out and W_out."),
-        ("no_stride", "conv2d_unfold leaves out the stride: pass it to F.unfold and use it in "
-         "H_out and W_out."),
-        ("swapped", "conv2d_unfold has height and width swapped: unfold lists the positions "
-         "row by row, so reshape to (N, n_filters, H_out, W_out)."),
-    ]],
+    ("flip", "conv2d_unfold flips the kernel: deep-learning libraries compute a "
+    "cross-correlation, so use the weights as they are."),
+    ("no_bias", "conv2d_unfold leaves out the bias: add bias[f] to every output of filter f."),
+    ("no_padding", "conv2d_unfold leaves out the padding: pass it to F.unfold and use it in "
+    "H_out and W_out."),
+    ("no_stride", "conv2d_unfold leaves out the stride: pass it to F.unfold and use it in "
+    "H_out and W_out."),
+    ("swapped", "conv2d_unfold has height and width swapped: unfold lists the positions "
+    "row by row, so reshape to (N, n_filters, H_out, W_out).")]],
     "3.6": [(_cnn_variant(v), s) for v, s in [
-        ("list", IN_A_LIST), ("swapped", SWAPPED), ("no_relu_1", NO_RELU_1),
-        ("flat", FLAT_BATCH), ("no_relu_2", NO_RELU_2), ("max", MAX_POOL)]],
-    "3.7": [
-        (8, "8 leaves out the stride of the pooling: after it, each step of the last "
-         "convolution moves 2 input pixels, so its 3x3 kernel adds 2 * 2 = 4, not 2."),
-        (7, "7 leaves out the pooling: its 2x2 window adds a pixel and doubles the step of "
-         "everything after it."),
-        (9, "9 adds up the kernel sizes: each 3x3 convolution widens the view by 2 pixels "
-         "(times the stride of what comes before), not by 3."),
-    ],
-}
+    ("list", IN_A_LIST), ("swapped", SWAPPED), ("no_relu_1", NO_RELU_1),
+    ("flat", FLAT_BATCH), ("no_relu_2", NO_RELU_2), ("max", MAX_POOL)]], "3.7": [
+    (8, "8 leaves out the stride of the pooling: after it, each step of the last "
+    "convolution moves 2 input pixels, so its 3x3 kernel adds 2 * 2 = 4, not 2."),
+    (7, "7 leaves out the pooling: its 2x2 window adds a pixel and doubles the step of "
+    "everything after it."),
+    (9, "9 adds up the kernel sizes: each 3x3 convolution widens the view by 2 pixels "
+    "(times the stride of what comes before), not by 3.")]}
 # fmt: on
