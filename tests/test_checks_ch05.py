@@ -139,12 +139,15 @@ RIGHT = [
     (ch05.check_heads, split_view, merge_cat),
     (ch05.check_heads, split_chunks, merge_einops_style),
     (ch05.check_mha_param_count, mha_by_maps),
+    (ch05.check_mha_param_count,
+     lambda E, H, bias=1, kdim=0, vdim=0: E * (2 * E + (kdim or E) + (vdim or E)) + 4 * E * bias),
     (ch05.check_additive_scores, additive_einsum),
     (ch05.check_additive_scores, additive_loop),
     (ch05.check_additive_scores, lambda *a: additive_einsum(*a).float()),
     (ch05.check_positional_encoding, encoding_exp_log),
     (ch05.check_positional_encoding, encoding_loops),
     (ch05.check_reverser, PerfectReverser()),
+    (ch05.check_reverser, nn.Sequential(PerfectReverser(), nn.LogSoftmax(dim=-1))),
 ]
 
 

@@ -149,6 +149,7 @@ RIGHT = [
     (ch06.check_know_nothing, 784 * math.log(2)),
     (ch06.check_know_nothing, torch.tensor(543.4)),
     (ch06.check_trained_vae, CopyingVAE()),
+    (ch06.check_trained_vae, nn.Sequential(CopyingVAE())),  # inside a Sequential
 ]
 
 
