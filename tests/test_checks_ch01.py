@@ -119,27 +119,33 @@ def test_junk_gets_one_line(checker, junk):
     failure(checker, junk)
 
 
-@pytest.mark.parametrize(
-    ("checker", "args", "phrase"),
-    [(ch01.check_nested_lists, ([tuple(r) for r in M_LOOPS],), "M[0] should be a list"),
-     (ch01.check_fc_shapes, ((32, 50), (32, 50)), "in shape_numpy, dimensions 0 and 1"),
-     (ch01.check_fc_shapes, ([50, 32], (32, 50)), "written with parentheses"),
-     (ch01.check_embedding_shapes, ((9, 32), (64, 9), (8, 7, 6)), "torch.cat"),
-     (ch01.check_embedding_shapes, ((9, 32), (32, 18), (8, 7)), "has 2 dimensions"),
-     (ch01.check_one_hot, (one_hot_loop,), "one_hot uses a Python loop"),
-     (ch01.check_pairwise_sq_distances, (pairwise_loop,), "uses a Python loop"),
-     (ch01.check_standardize, (lambda X: X.__isub__(X.mean(0)),), "changed its input X"),
-     (ch01.check_to_tensor, (lambda a, d: torch.zeros(3),), "has shape (3,) but"),
-     (ch01.check_mse_grad, (mse_grad_autograd,), "autograd comes in Exercise 1.9"), (
-     ch01.check_mse_grad_autograd, (lambda X, y, w: w.requires_grad_().detach(),),
-     "tracks gradients"), (ch01.check_grad_prediction, (7,), "x.grad is not 7"),
-     (ch01.check_learning_rate, (0.01, gd_losses(0.01)), "take a larger learning rate"),
-     (ch01.check_learning_rate, (0.2, gd_losses(0.2)), "take a smaller learning rate"),
-     (ch01.check_learning_rate, (0.1, gd_losses(0.05)), "run the cell again"),
-     (ch01.check_learning_rate, (-1, []), "must be positive")],
-)
+def grad_on_callers_w(X, y, w):
+    """Differentiates with respect to the caller's own w."""
+    ((X @ w.requires_grad_() - y) ** 2).mean().backward()
+    return w.grad
+
+
+@pytest.mark.parametrize(("checker", "args", "phrase"), [
+    (ch01.check_nested_lists, ([tuple(r) for r in M_LOOPS],), "M[0] should be a list"),
+    (ch01.check_fc_shapes, ((32, 50), (32, 50)), "in shape_numpy, dimensions 0 and 1"),
+    (ch01.check_fc_shapes, ([50, 32], (32, 50)), "written with parentheses"),
+    (ch01.check_embedding_shapes, ((9, 32), (64, 9), (8, 7, 6)), "torch.cat"),
+    (ch01.check_embedding_shapes, ((9, 32), (32, 18), (8, 7)), "has 2 dimensions"),
+    (ch01.check_one_hot, (one_hot_loop,), "one_hot uses a Python loop"),
+    (ch01.check_pairwise_sq_distances, (pairwise_loop,), "uses a Python loop"),
+    (ch01.check_standardize, (lambda X: X.__isub__(X.mean(0)),), "changed its input X"),
+    (ch01.check_to_tensor, (lambda a, d: torch.zeros(3),), "has shape (3,) but"),
+    (ch01.check_mse_grad, (mse_grad_autograd,), "mse_grad raised RuntimeError: element 0"),
+    (ch01.check_mse_grad_autograd, (grad_on_callers_w,), "(it now tracks gradients)"),
+    (ch01.check_grad_prediction, (7,), "x.grad is not 7"),
+    (ch01.check_learning_rate, (0.01, gd_losses(0.01)), "take a larger learning rate"),
+    (ch01.check_learning_rate, (0.2, gd_losses(0.2)), "take a smaller learning rate"),
+    (ch01.check_learning_rate, (0.1, gd_losses(0.05)), "run the cell again"),
+    (ch01.check_learning_rate, (-1, []), "must be positive"),
+])
 def test_other_wrong_answers_are_explained(checker, args, phrase):
-    assert phrase in failure(checker, *args)
+    message = failure(checker, *args)
+    assert phrase in message and "stub" not in message and "CheckFailed" not in message
 
 
 def test_shape_messages_never_reveal_the_answer():
