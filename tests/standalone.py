@@ -252,7 +252,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
         return
     write = terminalreporter.write_line
     terminalreporter.section("notebook execution times")
-    names = {p: p.rsplit("/", 1)[-1] for p in _seconds}
+    # The staged folder's name is the notebook's path with "/" written "__".
+    names = {p: Path(p).parent.name.replace("__", "/") + ".ipynb" for p in _seconds}
     width = max(len(n) for n in names.values())
     write(f"{'notebook':<{width}}  {'seconds':>8}  result")
     for path, seconds in sorted(_seconds.items(), key=lambda item: -item[1]):
