@@ -79,12 +79,12 @@ def _worked_mistakes() -> list[tuple[dict, str]]:
     for k in ("w31_new", "w42_new", "w22_new"):
         w, seen = k[:3], [ref[k]]
         for value, sentence in [
+            (_worked("straight")[k], f"{k} lets the gradient pass back through y1's ReLU, "
+             "whose input is negative: there the ReLU's derivative is 0."),
             (_worked("ascent")[k], f"{k} moves up the gradient: descent subtracts lr * dE/d{w}."),
             (_worked("whole")[k], f"{k} subtracts the whole gradient: multiply it by lr = {LR}."),
             (_worked("sum")[k], f"{k} uses the gradient of the sum of squared errors: E is their "
              "mean."),
-            (_worked("straight")[k], f"{k} lets the gradient pass an output ReLU whose input is "
-             "negative: there the ReLU's derivative is 0."),
             (EXAMPLE[w], f"{k} equals the old {w}: subtract lr * dE/d{w} from it."),
         ]:
             if not any(same(value, v) for v in seen):
