@@ -35,6 +35,15 @@ return Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell')).map(ce
 """
 
 
+# The setup cell's prompt ("[1]:" once run) and any error it printed.
+SETUP_STATE = """
+const cell = document.querySelector('.jp-Notebook .jp-CodeCell');
+const prompt = cell.querySelector('.jp-InputPrompt').textContent.trim();
+const error = cell.querySelector('[data-mime-type="application/vnd.jupyter.error"]');
+return [prompt, error ? error.textContent : ''];
+"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -114,15 +123,12 @@ def test_exercise_notebook_in_jupyterlab(lab):
         ActionChains(browser).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(
             Keys.SHIFT
         ).perform()
-        output = first.find_element(By.CSS_SELECTOR, ".jp-OutputArea")
         WebDriverWait(browser, 180).until(
-            lambda _: "Running on" in output.text or "Error" in output.text,
-            message="the setup cell printed nothing in JupyterLab",
+            lambda _: browser.execute_script(SETUP_STATE)[0] == "[1]:",
+            message="JupyterLab did not run the setup cell",
         )
-        assert "Error" not in output.text, (
-            f"the setup cell failed: {output.text[-300:]}"
-        )
-        assert "Running on" in output.text
+        prompt, error = browser.execute_script(SETUP_STATE)
+        assert not error, f"the setup cell failed in JupyterLab: {error[-300:]}"
     except Exception:
         browser.save_screenshot(str(ROOT / "_build" / "lab-failure.png"))
         raise
