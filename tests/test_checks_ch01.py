@@ -41,6 +41,13 @@ def mse_grad_autograd(X, y, w):
     return leaf.grad
 
 
+def mse_grad_mse_loss(X, y, w):
+    """F.mse_loss on a fresh leaf made with torch.tensor."""
+    leaf = torch.tensor(w.numpy(), requires_grad=True)
+    torch.nn.functional.mse_loss(X @ leaf, y).backward()
+    return leaf.grad
+
+
 def gd_losses(lr):
     """The cell of 1.11."""
     X, y = ch01.lr_experiment_data()
@@ -63,8 +70,12 @@ RIGHT = [
     (ch01.check_nested_lists, [list(range(5 * i, 5 * i + 5)) for i in range(7)]),
     (ch01.check_fc_shapes, (50, 32), (32, 50)),
     (ch01.check_fc_shapes, torch.Size([50, 32]), (np.int64(32), 50)),
+    (ch01.check_fc_shapes, tuple(np.array([50, 32])),
+     torch.nn.Linear(100, 50)(torch.ones(32, 100)).shape),
     (ch01.check_embedding_shapes, (9, 32), (32, 18), (8, 7, 6)),
     (ch01.check_embedding_shapes, np.zeros((9, 32)).shape, torch.Size([32, 18]), (8, 7, 6)),
+    (ch01.check_embedding_shapes, (np.int32(9), 32), (32, 2 * 9),
+     np.broadcast_shapes((8, 1, 6), (7, 1))),
     (ch01.check_one_hot, lambda idx, n: np.eye(n)[idx]),
     (ch01.check_one_hot, accumulate_rows),
     (ch01.check_one_hot,
@@ -88,10 +99,13 @@ RIGHT = [
     (ch01.check_mse_grad_autograd, mse_grad_autograd),
     (ch01.check_mse_grad_autograd, lambda X, y, w: torch.autograd.grad(
      ((X @ (v := w.clone().requires_grad_()) - y) ** 2).mean(), v)[0]),
+    (ch01.check_mse_grad_autograd, mse_grad_mse_loss),
     (ch01.check_grad_prediction, 8.0),
     (ch01.check_grad_prediction, torch.tensor(8)),
+    (ch01.check_grad_prediction, 2 * 3 + 2),
     (ch01.check_learning_rate, 0.1, gd_losses(0.1)),
     (ch01.check_learning_rate, 0.08, gd_losses(0.08)),
+    (ch01.check_learning_rate, np.float32(0.11), gd_losses(np.float32(0.11))),
 ]
 
 
@@ -141,8 +155,7 @@ def grad_on_callers_w(X, y, w):
     (ch01.check_learning_rate, (0.01, gd_losses(0.01)), "take a larger learning rate"),
     (ch01.check_learning_rate, (0.2, gd_losses(0.2)), "take a smaller learning rate"),
     (ch01.check_learning_rate, (0.1, gd_losses(0.05)), "run the cell again"),
-    (ch01.check_learning_rate, (-1, []), "must be positive"),
-])
+    (ch01.check_learning_rate, (-1, []), "must be positive")])
 def test_other_wrong_answers_are_explained(checker, args, phrase):
     message = failure(checker, *args)
     assert phrase in message and "stub" not in message and "CheckFailed" not in message

@@ -54,6 +54,12 @@ def gradient13_jacobian(X, y, p):
     return (forward13(X, p) - y) @ J
 
 
+def softmax_log_sum_exp(Z):
+    """exp(Z - logsumexp(Z)) with the log-sum-exp written out."""
+    m = Z.max(axis=1, keepdims=True)
+    return np.exp(Z - m - np.log(np.exp(Z - m).sum(axis=1, keepdims=True)))
+
+
 def softmax_ce(Z, y):
     """With log-sum-exp from scipy-like shifting, vectorised."""
     shifted = Z - Z.max(1, keepdims=True)
@@ -167,6 +173,23 @@ def train_other_style(model, loader, loss_fn, optimizer, num_epochs):
     return epoch_losses
 
 
+def train_detached(model, loader, loss_fn, optimizer, num_epochs):
+    """Batch losses kept as detached tensors, averaged per epoch with torch.stack."""
+    device = next(model.parameters()).device
+    history = []
+    for _ in range(num_epochs):
+        model.train()
+        batch = []
+        for X, y in loader:
+            optimizer.zero_grad(set_to_none=False)
+            loss = loss_fn(model(X.to(device)), y.to(device))
+            loss.backward()
+            optimizer.step()
+            batch.append(loss.detach())
+        history.append(torch.stack(batch).mean().item())
+    return history
+
+
 def dropout(X, p, training, rng):
     if not training:
         return X
@@ -224,6 +247,7 @@ RIGHT = [
     (ch02.check_softmax_cross_entropy, lambda Z: F.softmax(torch.from_numpy(Z), 1).numpy(),
      lambda Z, y: (F.cross_entropy(torch.from_numpy(Z), torch.from_numpy(y)).item(),
      softmax_ce(Z, y)[1])),
+    (ch02.check_softmax_cross_entropy, softmax_log_sum_exp, softmax_ce),
     (ch02.check_numerical_gradient, numerical_gradient),
     (ch02.check_numerical_gradient, numerical_gradient_copies),
     (ch02.check_numerical_gradient, lambda f, x, eps=1e-6: numerical_gradient(f, x.copy(), 1e-5)),
@@ -232,10 +256,14 @@ RIGHT = [
     (ch02.check_batter_pitcher_ext, ExtClamp),
     (ch02.check_train, train),
     (ch02.check_train, train_other_style),
+    (ch02.check_train, train_detached),
     (ch02.check_dropout, dropout),
     (ch02.check_dropout, dropout_binomial),
+    (ch02.check_dropout,
+     lambda X, p, training, rng: X * (rng.uniform(size=X.shape) > p) / (1 - p) if training else X),
     (ch02.check_initial_loss, 2.3),
     (ch02.check_initial_loss, np.log(10)),
+    (ch02.check_initial_loss, torch.tensor(2.4)),
 ]
 
 

@@ -60,6 +60,15 @@ def conv2d_einsum(X, weight, bias, stride=1, padding=0):
     return out.unflatten(2, (H_out, -1))
 
 
+def conv2d_bmm(X, weight, bias, stride=1, padding=0):
+    """Patches as rows, then one batched product with the filters as columns."""
+    N, n_filters, k = len(X), len(weight), weight.shape[-1]
+    rows = F.unfold(X, k, padding=padding, stride=stride).transpose(1, 2)  # (N, L, C*k*k)
+    out = rows @ weight.view(n_filters, -1).T + bias  # (N, L, n_filters)
+    H_out = (X.shape[2] + 2 * padding - k) // stride + 1
+    return out.transpose(1, 2).reshape(N, n_filters, H_out, -1)
+
+
 class CNN(nn.Module):
     """The reference: one Sequential of features, pooling, flattening, a linear layer."""
 
@@ -122,6 +131,11 @@ class SmallCNN(nn.Module):
         return self.fc(x.flatten(1))
 
 
+def five_by_five():
+    return nn.Sequential(nn.Conv2d(1, 12, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(12, 14, 3),
+                         nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(14 * 5 * 5, 10))
+
+
 @functools.cache
 def trained(make):
     """A model trained for one epoch on 3,000 MNIST images, as Exercise 3.8 does."""
@@ -144,19 +158,24 @@ RIGHT = [
     (ch03.check_pattern_kernels, np.array([[0, -1, 1]] * 3, dtype=np.float32), np.eye(3) - 1 / 3),
     (ch03.check_output_shapes, SHAPES),
     (ch03.check_output_shapes, {k: torch.Size(v) for k, v in reversed(SHAPES.items())}),
+    (ch03.check_output_shapes, {k: tuple(np.array(v)) for k, v in SHAPES.items()}),
     (ch03.check_param_counts, conv2d_params, lambda i, o, bias=True: i * o + o * bias),
     (ch03.check_param_counts, lambda i, o, k, bias=True: np.int64(o * (i * k * k + int(bias))),
      lambda n_in, n_out, bias=True: float((n_in + bias) * n_out)),
+    (ch03.check_param_counts, lambda i, o, k, bias=True: sum([i * k * k + bias] * o),
+     lambda n_in, n_out, bias=True: n_out * (n_in + (1 if bias else 0))),
     (ch03.check_max_pool, max_pool_loop),
     (ch03.check_max_pool, max_pool_windows),
     (ch03.check_max_pool, lambda X, k, stride=None: max_pool_windows(X.copy(), k, stride)),
     (ch03.check_conv2d_unfold, conv2d_unfold),
     (ch03.check_conv2d_unfold, conv2d_einsum),
+    (ch03.check_conv2d_unfold, conv2d_bmm),
     (ch03.check_cnn_classifier, CNN),
     (ch03.check_cnn_classifier, CNNOtherOrder),
     (ch03.check_cnn_classifier, CNNWindowPool),
     (ch03.check_receptive_field, 10),
     (ch03.check_receptive_field, np.float32(10.0)),
+    (ch03.check_receptive_field, torch.tensor(10)),
 ]
 
 
@@ -166,7 +185,7 @@ def test_right_answers_in_any_style_pass(case, capsys):
     assert "\N{CHECK MARK} Exercise 3." in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("make", [small_cnn, SmallCNN])
+@pytest.mark.parametrize("make", [small_cnn, SmallCNN, five_by_five])
 def test_small_cnns_of_any_design_pass(make, monkeypatch, capsys):
     monkeypatch.setattr(ch03, "CNN_BAR", 0.8)  # the quick-mode bar, whatever the mode
     ch03.check_small_cnn(trained(make))
