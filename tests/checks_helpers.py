@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,33 @@ def raises_value_error(*args: Any, **kwargs: Any) -> Any:
 #: and models. Whatever a student passes, a checker may only raise CheckFailed.
 COMMON_JUNK = [None, "text", 3, 2.5, [], [[1, 2], [3]], (1, "a"), {"a": 1}, float("nan"),
                np.array(["a", "b"]), raises_not_implemented, raises_value_error]
+
+
+def chapter_tests(right: list, calls: dict, mistakes: dict, junk_for: Iterable) -> tuple:
+    """The three tests of every chapter's checkers, to assign to names starting with test_.
+
+    ``right`` holds (checker, *correct answer) cases; ``calls`` maps each key of the
+    chapter's ``mistakes`` table to the checker (or a function calling it) that a wrong
+    answer of the table goes to; ``junk_for`` lists the checkers that get junk.
+    """
+
+    @pytest.mark.parametrize("case", right, ids=lambda case: case[0].__name__)
+    def test_right_answers_in_any_style_pass(case: tuple, capsys: Any) -> None:
+        case[0](*case[1:])
+        assert "\N{CHECK MARK} Exercise" in capsys.readouterr().out
+
+    @pytest.mark.parametrize(("ex", "wrong", "sentence"),
+                             [(ex, w, s) for ex, table in mistakes.items() for w, s in table])
+    def test_every_mistake_in_the_table_is_named(ex: str, wrong: Any, sentence: str) -> None:
+        assert failure(calls[ex], wrong) == f"Exercise {ex.split()[0]}: {sentence}"
+
+    @pytest.mark.parametrize("checker", list(junk_for))
+    @pytest.mark.parametrize("junk", COMMON_JUNK, ids=repr)
+    def test_junk_gets_one_line(checker: Callable, junk: Any) -> None:
+        failure(checker, junk)
+
+    return (test_right_answers_in_any_style_pass, test_every_mistake_in_the_table_is_named,
+            test_junk_gets_one_line)
 
 
 class WrongLayers(nn.Module):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from checks_helpers import COMMON_JUNK, failure
+from checks_helpers import chapter_tests, failure
 
 from dlbook.checks import ch01
 
@@ -109,28 +109,15 @@ RIGHT = [
 ]
 
 
-@pytest.mark.parametrize("case", RIGHT, ids=lambda c: c[0].__name__)
-def test_right_answers_in_any_style_pass(case, capsys):
-    case[0](*case[1:])
-    assert "\N{CHECK MARK} Exercise 1." in capsys.readouterr().out
-
-
 CHECKERS = {"1.1": ch01.check_nested_lists, "1.4": ch01.check_one_hot,
             "1.5": ch01.check_standardize, "1.6": ch01.check_pairwise_sq_distances,
             "1.7": ch01.check_to_tensor, "1.8": ch01.check_mse_grad,
             "1.9": ch01.check_mse_grad_autograd, "1.10": ch01.check_grad_prediction}
 
 
-@pytest.mark.parametrize(("ex", "wrong", "sentence"),
-                         [(ex, w, s) for ex, table in ch01.MISTAKES.items() for w, s in table])
-def test_every_mistake_in_the_table_is_named(ex, wrong, sentence):
-    assert failure(CHECKERS[ex], wrong) == f"Exercise {ex}: {sentence}"
-
-
-@pytest.mark.parametrize("checker", CHECKERS.values())
-@pytest.mark.parametrize("junk", COMMON_JUNK, ids=repr)
-def test_junk_gets_one_line(checker, junk):
-    failure(checker, junk)
+JUNK_FOR = CHECKERS.values()
+(test_right_answers_in_any_style_pass, test_every_mistake_in_the_table_is_named,
+ test_junk_gets_one_line) = chapter_tests(RIGHT, CHECKERS, ch01.MISTAKES, JUNK_FOR)
 
 
 def grad_on_callers_w(X, y, w):

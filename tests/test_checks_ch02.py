@@ -8,7 +8,7 @@ import functools
 import numpy as np
 import pytest
 import torch
-from checks_helpers import COMMON_JUNK, failure
+from checks_helpers import chapter_tests, failure
 from torch import nn
 from torch.nn import functional as F
 
@@ -267,12 +267,6 @@ RIGHT = [
 ]
 
 
-@pytest.mark.parametrize("case", RIGHT, ids=lambda c: c[0].__name__)
-def test_right_answers_in_any_style_pass(case, capsys):
-    case[0](*case[1:])
-    assert "\N{CHECK MARK} Exercise 2." in capsys.readouterr().out
-
-
 def worked(wrong):
     return ch02.check_worked_example(**{**WORKED, **wrong})
 
@@ -286,16 +280,9 @@ CALLS = {"2.1": worked, "2.2 forward": lambda wrong: ch02.check_sparse_network(w
          "2.7": ch02.check_train, "2.9": ch02.check_dropout, "2.10": ch02.check_initial_loss}
 
 
-@pytest.mark.parametrize(("ex", "wrong", "sentence"),
-                         [(ex, w, s) for ex, table in ch02.MISTAKES.items() for w, s in table])
-def test_every_mistake_in_the_table_is_named(ex, wrong, sentence):
-    assert failure(CALLS[ex], wrong) == f"Exercise {ex.split()[0]}: {sentence}"
-
-
-@pytest.mark.parametrize("checker", [c for k, c in CALLS.items() if k != "2.1"])
-@pytest.mark.parametrize("junk", COMMON_JUNK, ids=repr)
-def test_junk_gets_one_line(checker, junk):
-    failure(checker, junk)
+JUNK_FOR = [c for k, c in CALLS.items() if k != "2.1"]
+(test_right_answers_in_any_style_pass, test_every_mistake_in_the_table_is_named,
+ test_junk_gets_one_line) = chapter_tests(RIGHT, CALLS, ch02.MISTAKES, JUNK_FOR)
 
 
 def gradient13_autograd(X, y, p):

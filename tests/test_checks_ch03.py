@@ -8,7 +8,7 @@ import functools
 import numpy as np
 import pytest
 import torch
-from checks_helpers import COMMON_JUNK, failure
+from checks_helpers import chapter_tests, failure
 from numpy.lib.stride_tricks import sliding_window_view
 from torch import nn
 from torch.nn import functional as F
@@ -179,12 +179,6 @@ RIGHT = [
 ]
 
 
-@pytest.mark.parametrize("case", RIGHT, ids=lambda c: c[0].__name__)
-def test_right_answers_in_any_style_pass(case, capsys):
-    case[0](*case[1:])
-    assert "\N{CHECK MARK} Exercise 3." in capsys.readouterr().out
-
-
 @pytest.mark.parametrize("make", [small_cnn, SmallCNN, five_by_five])
 def test_small_cnns_of_any_design_pass(make, monkeypatch, capsys):
     monkeypatch.setattr(ch03, "CNN_BAR", 0.8)  # the quick-mode bar, whatever the mode
@@ -200,18 +194,9 @@ CALLS = {"3.1 edge": lambda wrong: ch03.check_pattern_kernels(wrong, 3 * np.eye(
          "3.6": ch03.check_cnn_classifier, "3.7": ch03.check_receptive_field}
 
 
-@pytest.mark.parametrize(("ex", "wrong", "sentence"),
-                         [(ex, w, s) for ex, table in ch03.MISTAKES.items() for w, s in table])
-def test_every_mistake_in_the_table_is_named(ex, wrong, sentence):
-    assert failure(CALLS[ex], wrong) == f"Exercise {ex.split()[0]}: {sentence}"
-
-
-@pytest.mark.parametrize(
-    "checker", [*CALLS.values(), ch03.check_output_shapes, ch03.check_small_cnn]
-)
-@pytest.mark.parametrize("junk", COMMON_JUNK, ids=repr)
-def test_junk_gets_one_line(checker, junk):
-    failure(checker, junk)
+JUNK_FOR = [*CALLS.values(), ch03.check_output_shapes, ch03.check_small_cnn]
+(test_right_answers_in_any_style_pass, test_every_mistake_in_the_table_is_named,
+ test_junk_gets_one_line) = chapter_tests(RIGHT, CALLS, ch03.MISTAKES, JUNK_FOR)
 
 
 def conv_loop(X, weight, bias, stride=1, padding=0):
