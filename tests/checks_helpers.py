@@ -56,7 +56,9 @@ def chapter_tests(right: list, calls: dict, mistakes: dict, junk_for: Iterable) 
         assert failure(calls[ex], wrong) == f"Exercise {ex.split()[0]}: {sentence}"
 
     @pytest.mark.parametrize("checker", list(junk_for))
-    @pytest.mark.parametrize("junk", COMMON_JUNK, ids=repr)
+    # Ids by name, never by repr: a function's repr holds its address, which differs
+    # between pytest-xdist workers.
+    @pytest.mark.parametrize("junk", COMMON_JUNK, ids=lambda j: getattr(j, "__name__", repr(j)))
     def test_junk_gets_one_line(checker: Callable, junk: Any) -> None:
         failure(checker, junk)
 
