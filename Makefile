@@ -72,7 +72,7 @@ html:
 
 test: setup data browser
 	@$(call timed,lint,$(BIN)/ruff check . && $(BIN)/python -m dlbook.exercises --check)
-	@$(MAKE) --no-print-directory unit notebooks site
+	@$(MAKE) --no-print-directory unit notebooks site START=$(START)
 	@echo; echo "stage times (seconds):"; \
 	  awk -v start=$(START) '$$1 == start { printf "  %-10s %5d\n", $$2, $$3; t += $$3 } \
 	    END { printf "  %-10s %5d\n", "total", t }' $(TIMES)
