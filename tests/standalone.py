@@ -164,6 +164,7 @@ def stage(target: Path) -> Path:
 # ---------------------------------------------------------------------------------
 
 _seconds: dict[str, float] = defaultdict(float)
+_cell_seconds: dict[str, list[float]] = defaultdict(list)
 _failed: set[str] = set()
 _files: dict[str, object] = {}
 
@@ -187,6 +188,8 @@ def pytest_runtest_logreport(report) -> None:
     path = report.nodeid.split("::", 1)[0]
     if path.endswith(".ipynb"):
         _seconds[path] += report.duration
+        if report.when == "call":
+            _cell_seconds[path].append(round(report.duration, 2))
         if report.failed:
             _failed.add(path)
 
@@ -242,6 +245,7 @@ def _write(item, source: str) -> None:
         "device": device_name(),
         "seconds": round(_seconds.get(nodeid, 0.0), 1),
         "passed": nodeid not in _failed,
+        "cell_seconds": _cell_seconds.get(nodeid, []),  # code cells, in order
         "metrics": [json.loads(line) for line in lines],
     }
     write_record(target, record)
