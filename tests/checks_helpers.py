@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 from torch import nn
 
 from dlbook.checks import CheckFailed
@@ -31,29 +32,42 @@ def raises_value_error(*args: Any, **kwargs: Any) -> Any:
     raise ValueError("operands could not be broadcast\nsecond line")
 
 
-#: Junk answers for every chapter's checkers; each chapter adds its own arrays, tensors
-#: and models. Whatever a student passes, a checker may only raise CheckFailed.
+#: Junk answers for every chapter's checkers: whatever a student passes, a checker may
+#: only raise CheckFailed.
 COMMON_JUNK = [None, "text", 3, 2.5, [], [[1, 2], [3]], (1, "a"), {"a": 1}, float("nan"),
                np.array(["a", "b"]), raises_not_implemented, raises_value_error]
 
 
-def chapter_tests(right: list, calls: dict, mistakes: dict, junk_for: Iterable) -> tuple:
-    """The three tests of every chapter's checkers, to assign to names starting with test_.
+def chapter_tests(right: list, calls: dict, mistakes: dict, junk_for: Iterable, others: list,
+                  secrets: dict | None = None) -> dict[str, Callable]:
+    """The four tests of every chapter's checkers, by name, for the test module's globals().
 
     ``right`` holds (checker, *correct answer) cases; ``calls`` maps each key of the
     chapter's ``mistakes`` table to the checker (or a function calling it) that a wrong
-    answer of the table goes to; ``junk_for`` lists the checkers that get junk.
+    answer of the table goes to; ``junk_for`` lists the checkers that get junk; ``others``
+    holds (checker, args, phrase) for wrong answers outside the table, each explained by
+    a message holding ``phrase``; ``secrets`` maps a key of ``mistakes`` to answers its
+    messages must never give away.
     """
 
     @pytest.mark.parametrize("case", right, ids=lambda case: case[0].__name__)
     def test_right_answers_in_any_style_pass(case: tuple, capsys: Any) -> None:
+        state = torch.random.get_rng_state()
         case[0](*case[1:])
         assert "\N{CHECK MARK} Exercise" in capsys.readouterr().out
+        assert torch.equal(state, torch.random.get_rng_state()), "the caller's seed moved"
 
     @pytest.mark.parametrize(("ex", "wrong", "sentence"),
                              [(ex, w, s) for ex, table in mistakes.items() for w, s in table])
     def test_every_mistake_in_the_table_is_named(ex: str, wrong: Any, sentence: str) -> None:
-        assert failure(calls[ex], wrong) == f"Exercise {ex.split()[0]}: {sentence}"
+        message = failure(calls[ex], wrong)
+        assert message == f"Exercise {ex.split()[0]}: {sentence}"
+        assert not any(secret in message for secret in (secrets or {}).get(ex, ()))
+
+    @pytest.mark.parametrize(("checker", "args", "phrase"), others)
+    def test_other_wrong_answers_are_explained(checker: Callable, args: tuple, phrase: str):
+        message = failure(checker, *args)
+        assert phrase in message and "stub" not in message and "CheckFailed" not in message
 
     @pytest.mark.parametrize("checker", list(junk_for))
     # Ids by name, never by repr: a function's repr holds its address, which differs
@@ -62,8 +76,9 @@ def chapter_tests(right: list, calls: dict, mistakes: dict, junk_for: Iterable) 
     def test_junk_gets_one_line(checker: Callable, junk: Any) -> None:
         failure(checker, junk)
 
-    return (test_right_answers_in_any_style_pass, test_every_mistake_in_the_table_is_named,
-            test_junk_gets_one_line)
+    tests = [test_right_answers_in_any_style_pass, test_every_mistake_in_the_table_is_named,
+             test_other_wrong_answers_are_explained, test_junk_gets_one_line]
+    return {test.__name__: test for test in tests}
 
 
 class WrongLayers(nn.Module):

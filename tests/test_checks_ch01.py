@@ -4,7 +4,6 @@ of the table is named with its sentence, junk gets one line."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
 from checks_helpers import chapter_tests, failure
 
@@ -22,6 +21,11 @@ def one_hot_loop(idx, n_classes):
     for k, i in enumerate(idx):
         out[k, i] = 1
     return out
+
+
+def standardize_loop(X):
+    """Column by column, which 1.5 forbids."""
+    return np.stack([(column - column.mean()) / column.std() for column in X.T], axis=1)
 
 
 def pairwise_expanded(X, Y):
@@ -81,10 +85,7 @@ RIGHT = [
     (ch01.check_one_hot,
      lambda idx, n: torch.nn.functional.one_hot(torch.from_numpy(idx), n).numpy()),
     (ch01.check_standardize, lambda X: (X - X.mean(0)) / X.std(0)),
-    (
-        ch01.check_standardize,
-        lambda X: (X - np.mean(X, axis=0, keepdims=True)) / np.sqrt(X.var(0)),
-    ),
+    (ch01.check_standardize, lambda X: (X - np.mean(X, axis=0, keepdims=True)) / np.sqrt(X.var(0))),
     (ch01.check_standardize, lambda X: ((X - X.mean(0)) / X.std(0)).astype(np.float32)),
     (ch01.check_pairwise_sq_distances, lambda X, Y: ((X[:, None] - Y[None]) ** 2).sum(-1)),
     (ch01.check_pairwise_sq_distances, pairwise_expanded),
@@ -116,8 +117,6 @@ CHECKERS = {"1.1": ch01.check_nested_lists, "1.4": ch01.check_one_hot,
 
 
 JUNK_FOR = CHECKERS.values()
-(test_right_answers_in_any_style_pass, test_every_mistake_in_the_table_is_named,
- test_junk_gets_one_line) = chapter_tests(RIGHT, CHECKERS, ch01.MISTAKES, JUNK_FOR)
 
 
 def grad_on_callers_w(X, y, w):
@@ -126,7 +125,7 @@ def grad_on_callers_w(X, y, w):
     return w.grad
 
 
-@pytest.mark.parametrize(("checker", "args", "phrase"), [
+OTHERS = [
     (ch01.check_nested_lists, ([tuple(r) for r in M_LOOPS],), "M[0] should be a list"),
     (ch01.check_fc_shapes, ((32, 50), (32, 50)), "in shape_numpy, dimensions 0 and 1"),
     (ch01.check_fc_shapes, ([50, 32], (32, 50)), "written with parentheses"),
@@ -135,6 +134,7 @@ def grad_on_callers_w(X, y, w):
     (ch01.check_one_hot, (one_hot_loop,), "one_hot uses a Python loop"),
     (ch01.check_pairwise_sq_distances, (pairwise_loop,), "uses a Python loop"),
     (ch01.check_standardize, (lambda X: X.__isub__(X.mean(0)),), "changed its input X"),
+    (ch01.check_standardize, (standardize_loop,), "standardize uses a Python loop"),
     (ch01.check_to_tensor, (lambda a, d: torch.zeros(3),), "has shape (3,) but"),
     (ch01.check_mse_grad, (mse_grad_autograd,), "mse_grad raised RuntimeError: element 0"),
     (ch01.check_mse_grad_autograd, (grad_on_callers_w,), "(it now tracks gradients)"),
@@ -142,10 +142,8 @@ def grad_on_callers_w(X, y, w):
     (ch01.check_learning_rate, (0.01, gd_losses(0.01)), "take a larger learning rate"),
     (ch01.check_learning_rate, (0.2, gd_losses(0.2)), "take a smaller learning rate"),
     (ch01.check_learning_rate, (0.1, gd_losses(0.05)), "run the cell again"),
-    (ch01.check_learning_rate, (-1, []), "must be positive")])
-def test_other_wrong_answers_are_explained(checker, args, phrase):
-    message = failure(checker, *args)
-    assert phrase in message and "stub" not in message and "CheckFailed" not in message
+    (ch01.check_learning_rate, (-1, []), "must be positive")]
+globals().update(chapter_tests(RIGHT, CHECKERS, ch01.MISTAKES, JUNK_FOR, OTHERS))
 
 
 def test_shape_messages_never_reveal_the_answer():

@@ -8,7 +8,7 @@ import functools
 import numpy as np
 import pytest
 import torch
-from checks_helpers import chapter_tests, failure
+from checks_helpers import chapter_tests
 from numpy.lib.stride_tricks import sliding_window_view
 from torch import nn
 from torch.nn import functional as F
@@ -195,8 +195,6 @@ CALLS = {"3.1 edge": lambda wrong: ch03.check_pattern_kernels(wrong, 3 * np.eye(
 
 
 JUNK_FOR = [*CALLS.values(), ch03.check_output_shapes, ch03.check_small_cnn]
-(test_right_answers_in_any_style_pass, test_every_mistake_in_the_table_is_named,
- test_junk_gets_one_line) = chapter_tests(RIGHT, CALLS, ch03.MISTAKES, JUNK_FOR)
 
 
 def conv_loop(X, weight, bias, stride=1, padding=0):
@@ -225,14 +223,14 @@ def linear_params(in_features, out_features, bias=True):
     return in_features * out_features + out_features * bias
 
 
-@pytest.mark.parametrize(("checker", "args", "phrase"), [
+OTHERS = [
     (ch03.check_pattern_kernels, (np.zeros((3, 3)), np.eye(3)), "not all 0"),
     (ch03.check_pattern_kernels, (np.ones((2, 2)), np.eye(3)), "should be a 3x3 array"),
     (ch03.check_output_shapes, ({**SHAPES, "c": (8, 16, 16)},), "one channel per filter"),
     (ch03.check_output_shapes, ({**SHAPES, "d": (4, 10, 10)},), "rounds down"),
     (ch03.check_output_shapes, ({**SHAPES, "a": (1, 8, 30, 30)},), "leave out the batch"),
     (ch03.check_output_shapes, ({"a": (8, 30, 30)},), "has no entry 'b'"),
-    (ch03.check_param_counts, (conv2d_params_half, linear_params), "is 608.5 but should be 608"),
+    (ch03.check_param_counts, (conv2d_params_half, linear_params), "but is a float 608.5"),
     (ch03.check_param_counts, (conv2d_params_built, linear_params), "builds a layer"),
     (ch03.check_max_pool, (lambda X, k, s=None: max_pool_loop(X, k, s)[..., :-1],), "has shape"),
     (ch03.check_conv2d_unfold, (conv_loop,), "uses a Python loop over the positions"),
@@ -241,7 +239,5 @@ def linear_params(in_features, out_features, bias=True):
     (ch03.check_receptive_field, (12,), "follow it back layer by layer"),
     (ch03.check_small_cnn, (nn.Sequential(nn.Flatten(), nn.Linear(784, 10)),), "over the budget"),
     (ch03.check_small_cnn, (small_cnn(),), "after one epoch, below"),
-])
-def test_other_wrong_answers_are_explained(checker, args, phrase):
-    message = failure(checker, *args)
-    assert phrase in message and "stub" not in message and "CheckFailed" not in message
+]
+globals().update(chapter_tests(RIGHT, CALLS, ch03.MISTAKES, JUNK_FOR, OTHERS))

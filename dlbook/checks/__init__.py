@@ -16,16 +16,16 @@ The mechanisms, each written once: :func:`call` (:func:`run_model`, :func:`run_t
 for models) calls an answer, recognises the stub only by its own message ``"Exercise
 N.M: ..."``, reports any other exception as that error in one line with a fitting hint
 (:data:`CRASH_HINTS`), and reports inputs changed in place; :func:`no_autograd` runs it
-with autograd off. :func:`same`, :func:`matching`, :func:`name_mistake` compare results
-and name a mistake; :func:`whole_number`, :func:`as_number`, :func:`compare_shape`,
-:func:`ensure_like`, :func:`compare_arrays`, :func:`compare_gradient`, :func:`check_keys`
-read and compare. :func:`trace` and :func:`recording` give the leaf layers a forward pass
-calls, in call order (global forward hooks, so ``model.forward(x)`` is followed too),
-with what each got and gave; :func:`ensure_registered` explains layers kept in a plain
-list. An operation is recognised by its effect, a ReLU between two layers by
-``same(second.input, relu(first.output))``. :func:`uses_python_loop` (the work grows
-with the data), :func:`creates_parameters` (a layer was built) and
-:func:`torch_functions` (which torch functions ran) serve tasks whose text forbids these.
+with autograd off. :func:`same` compares results and :func:`name_mistake` names a
+mistake; :func:`whole_number`, :func:`as_number`, :func:`compare_shape`,
+:func:`ensure_like`, :func:`compare_arrays` and :func:`check_keys` read and compare;
+:func:`check_count` judges a parameter count written by formula. :func:`trace` gives
+the leaf layers a forward pass calls, in call order (global forward hooks), with what
+each got and gave, and explains layers kept in a plain list. An operation is
+recognised by its effect, a ReLU between two layers by ``same(second.input,
+relu(first.output))``. :func:`uses_python_loop` (the work grows with the data),
+:func:`creates_parameters` (a layer was built) and :func:`torch_functions` (which torch
+functions ran) serve tasks whose text forbids these.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -43,13 +43,13 @@ from torch import nn
 from torch.nn.modules import module as _module
 
 __all__ = [
-    "CRASH_HINTS", "Call", "CheckFailed", "Mistakes", "as_number", "build_model", "call",
-    "check_function", "check_keys", "compare_arrays", "compare_gradient", "compare_shape",
-    "crashed", "creates_parameters", "describe", "ensure", "ensure_like", "ensure_registered",
-    "exercise_rng", "float_values", "gradients_reach", "matching", "name_mistake",
-    "no_autograd",
-    "one_thread", "passed", "recording", "relu", "run_model", "run_trained", "same",
-    "torch_functions", "torch_seed", "trace", "uses_python_loop", "whole_number",
+    "Call", "CheckFailed", "CRASH_HINTS", "Mistakes", "NOT_REGISTERED", "as_number",
+    "build_model", "call", "check_count", "check_function", "check_keys",
+    "compare_arrays", "compare_shape", "crashed", "creates_parameters", "describe",
+    "ensure", "ensure_like", "exercise_rng", "float_values", "gradients",
+    "gradients_reach", "name_mistake", "no_autograd", "one_thread", "passed", "relu",
+    "run_model", "run_trained", "same", "torch_functions", "torch_seed", "trace",
+    "uses_python_loop", "whole_number",
 ]
 
 #: Per exercise, the plausible mistakes: (wrong answer reproducing it, its sentence).
@@ -123,12 +123,9 @@ def _copy(value: Any) -> Any:
 
 def _changed(before: Any, after: Any) -> str:
     """How ``after`` differs from its copy ``before``; "" when it does not."""
-    if isinstance(before, np.ndarray):
-        if before.shape != after.shape or before.dtype != after.dtype:
-            return "in place"
-        if np.issubdtype(before.dtype, np.inexact):
-            return "" if np.allclose(before, after, 1e-12, 1e-14, equal_nan=True) else "in place"
-        return "" if np.array_equal(before, after) else "in place"
+    if isinstance(before, np.ndarray):  # a change undone up to rounding is none
+        kept = before.shape == after.shape and np.allclose(before, after, 1e-12, 1e-14, True)
+        return "" if kept else "in place"
     values, grad = before
     if after.requires_grad != grad:
         return "in place (it now tracks gradients)"
@@ -226,9 +223,9 @@ def relu(x: Any) -> Any:
     return x.clamp(min=0) if isinstance(x, torch.Tensor) else np.maximum(x, 0)
 
 
-def matching(got: Any, table: Mistakes, *args: Any, rtol: float = 1e-5,
-             atol: float = 1e-8) -> str | None:
-    """Return the sentence of the first entry of ``table`` whose result equals ``got``.
+def name_mistake(exercise: str, got: Any, table: Mistakes, *args: Any, rtol: float = 1e-5,
+                 atol: float = 1e-8) -> None:
+    """Fail with the sentence of the first entry of ``table`` whose result equals ``got``.
 
     A callable entry is called on copies of ``args`` (one that fails there does not
     match); any other entry is compared as it is.
@@ -243,16 +240,7 @@ def matching(got: Any, table: Mistakes, *args: Any, rtol: float = 1e-5,
             except Exception:  # this mistake cannot happen on these inputs
                 continue
         if same(got, wrong, rtol, atol):
-            return sentence
-    return None
-
-
-def name_mistake(exercise: str, got: Any, table: Mistakes, *args: Any, rtol: float = 1e-5,
-                 atol: float = 1e-8) -> None:
-    """Fail with the sentence of the first mistake in ``table`` that ``got`` equals."""
-    sentence = matching(got, table, *args, rtol=rtol, atol=atol)
-    if sentence is not None:
-        raise CheckFailed(exercise, sentence)
+            raise CheckFailed(exercise, sentence)
 
 
 def as_number(exercise: str, name: str, value: Any) -> float:
@@ -344,32 +332,6 @@ def compare_arrays(exercise: str, name: str, answer: Any, expected: np.ndarray |
                           "its values are computed).")
 
 
-def compare_gradient(
-    exercise: str, name: str, answer: Any, expected: np.ndarray | torch.Tensor, *,
-    factors: dict[float, str] | None = None,
-    sign_hint: str = "check the sign of each factor in your chain rule",
-    factor_hint: str = "", rtol: float = 1e-5, atol: float = 1e-8,
-) -> None:
-    """Check a gradient as :func:`compare_arrays` does, naming a wrong sign or factor.
-
-    When ``answer`` is a constant multiple r of ``expected``, ``factors`` maps a known
-    r to its message; r = -1 gets ``sign_hint``, any other r ``factor_hint`` if given.
-    """
-    ensure_like(exercise, name, answer, expected)
-    got, want = float_values(answer), float_values(expected)
-    mask = np.abs(want) > 1e-12
-    if got is not None and mask.any() and not same(got, want, rtol, atol):
-        ratio = got[mask] / want[mask]
-        if np.allclose(got[~mask], 0, atol=1e-12) and np.allclose(ratio, ratio[0]):
-            r = float(ratio[0])
-            for factor, message in (factors or {}).items():
-                ensure(exercise, not np.isclose(r, factor, rtol=1e-6), message)
-            ensure(exercise, not np.isclose(r, -1), f"{name} has the wrong sign: {sign_hint}.")
-            ensure(exercise, not factor_hint or np.isclose(r, 0),
-                   f"{name} is off by a constant factor of {r:.3g}: {factor_hint}.")
-    compare_arrays(exercise, name, answer, expected, rtol=rtol, atol=atol)
-
-
 def check_function(
     exercise: str, fn: Any, reference: Callable, cases: Sequence[tuple], mistakes: Mistakes = (),
     *, name: str | None = None, parts: Sequence[str] = (), check_dtype: bool = True,
@@ -418,6 +380,30 @@ def check_keys(exercise: str, name: str, answer: Any, expected: dict, example: s
                f"{name} has no entry {key!r}: give {entry} for each of the keys {keys}.")
 
 
+def check_count(exercise: str, fn: Any, cases: Sequence[tuple], layers: Callable[..., nn.Module],
+                mistakes: Mistakes, advice: str, keywords: Sequence[str] = ()) -> None:
+    """Check a parameter count by formula against the layers PyTorch builds, never showing it.
+
+    For each case, ``fn(*case)`` must build no layer and give the whole number of
+    parameters of ``layers(*case)``; a wrong count is named from ``mistakes`` (called like
+    ``fn``) or answered with ``advice``. ``keywords`` names the case's last values in messages.
+    """
+    fn_name = getattr(fn, "__name__", "your function")
+    for case in cases:
+        split = len(case) - len(keywords)
+        shown = [repr(v) for v in case[:split]]
+        shown += [f"{k}={v!r}" for k, v in zip(keywords, case[split:], strict=True)]
+        name = f"{fn_name}({', '.join(shown)})"
+        ensure(exercise, not creates_parameters(fn, *case), f"{name} builds a layer to count "
+               "its parameters: count by formula, as the exercise asks.")
+        got = whole_number(exercise, name, call(exercise, fn, *case, name=fn_name))
+        want = sum(p.numel() for p in layers(*case).parameters())
+        if got != want:
+            name_mistake(exercise, got, mistakes, *case)
+            raise CheckFailed(exercise, f"{name} is {got:,}, which is too "
+                              f"{'large' if got > want else 'small'}: {advice}.")
+
+
 # --- models: building, tracing, gradients ----------------------------------------------
 
 
@@ -442,47 +428,44 @@ class Call(NamedTuple):
     output: Any  # what it returned, detached and copied
 
 
-def _detached(value: Any) -> Any:
-    """A detached copy of a tensor; other values as they are."""
-    return value.detach().clone() if isinstance(value, torch.Tensor) else value
+#: The sentence for a layer kept outside the model, e.g. in a plain Python list.
+NOT_REGISTERED = ("forward uses an nn.{} that is not registered in the model, so "
+                  "model.parameters() misses it: keep layers in nn.ModuleList or nn.Sequential, "
+                  "not in a plain Python list.")
 
 
-@contextlib.contextmanager
-def recording(model: nn.Module) -> Iterator[list[Call]]:
-    """Record, inside the block, every call of a leaf layer in the order it happens.
+def trace(exercise: str, model: nn.Module, *inputs: Any,
+          in_features_hint: str = "") -> tuple[Any, list[Call]]:
+    """Run ``model(*inputs)``; return its output and its leaf layers' calls, in call order.
 
-    Global forward hooks see every layer call, also when a forward pass is started as
-    ``model.forward(x)`` and when layers sit in a plain Python list (name None).
+    Global forward hooks see every layer call, also of layers kept in a plain Python
+    list, which model.parameters() misses: such a layer with parameters fails the check.
     """
     names, calls = {id(m): n for n, m in model.named_modules()}, []
 
     def hook(module: nn.Module, args: tuple, output: Any) -> None:
         if not any(True for _ in module.children()):
-            first = _detached(args[0]) if args else None
-            calls.append(Call(names.get(id(module)), module, first, _detached(output)))
+            first, out = (v.detach().clone() if isinstance(v, torch.Tensor) else v
+                          for v in (args[0] if args else None, output))
+            calls.append(Call(names.get(id(module)), module, first, out))
 
     handle = _module.register_module_forward_hook(hook)
     try:
-        yield calls
+        out = run_model(exercise, model, *inputs, in_features_hint=in_features_hint)
     finally:
         handle.remove()
-
-
-def trace(exercise: str, model: nn.Module, *inputs: Any,
-          in_features_hint: str = "") -> tuple[Any, list[Call]]:
-    """Run ``model(*inputs)``; return its output and its leaf layers' calls in order."""
-    with recording(model) as calls:
-        out = run_model(exercise, model, *inputs, in_features_hint=in_features_hint)
+    for c in calls:
+        ensure(exercise, c.name is not None or not any(True for _ in c.module.parameters()),
+               NOT_REGISTERED.format(type(c.module).__name__))
     return out, calls
 
 
-def ensure_registered(exercise: str, calls: list[Call]) -> None:
-    """Fail when a layer with parameters was called but is not part of the model."""
-    for c in calls:
-        ensure(exercise, c.name is not None or not any(True for _ in c.module.parameters()),
-               f"forward uses an nn.{type(c.module).__name__} that is not registered in the "
-               "model, so model.parameters() misses it: keep layers in nn.ModuleList or "
-               "nn.Sequential, not in a plain Python list.")
+def gradients(exercise: str, out: torch.Tensor, inputs: Iterable[torch.Tensor]) -> tuple:
+    """The gradients of ``out.sum()`` for ``inputs``, None for those it does not reach."""
+    try:
+        return torch.autograd.grad(out.sum(), list(inputs), allow_unused=True)
+    except Exception as error:  # e.g. an in-place change that autograd cannot undo
+        raise crashed(exercise, "computing the gradients", error) from None
 
 
 def gradients_reach(exercise: str, model: nn.Module, out: torch.Tensor) -> None:
@@ -494,11 +477,7 @@ def gradients_reach(exercise: str, model: nn.Module, out: torch.Tensor) -> None:
     ensure(exercise, isinstance(out, torch.Tensor) and out.requires_grad, "the model's output "
            "does not depend on its parameters through autograd: do not detach tensors or use "
            "torch.no_grad() in forward.")
-    try:
-        grads = torch.autograd.grad(out.sum(), list(params.values()), allow_unused=True)
-    except Exception as error:  # e.g. an in-place change that autograd cannot undo
-        raise crashed(exercise, "computing the gradients", error) from None
-    for name, grad in zip(params, grads, strict=True):
+    for name, grad in zip(params, gradients(exercise, out, params.values()), strict=True):
         ensure(exercise, grad is not None, f"model.{name} gets no gradient from the output: use "
                "every layer you create in __init__ in forward, and detach nothing.")
 

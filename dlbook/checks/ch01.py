@@ -1,8 +1,4 @@
-"""Checkers for the exercises of chapter 1: Python, NumPy and tensors.
-
-``MISTAKES`` holds, per exercise, the plausible wrong answers and their sentences; the
-checkers name the first one an answer equals, and the tests iterate the same table.
-"""
+"""Checkers for the exercises of chapter 1: Python, NumPy and tensors (see dlbook.checks)."""
 
 from __future__ import annotations
 
@@ -30,7 +26,7 @@ from dlbook.checks import (
     uses_python_loop,
 )
 
-NO_LOOP = "uses a Python loop over the data: let NumPy handle all rows at once"
+NO_LOOP = "uses a Python loop over the data: let NumPy handle all of it at once"
 COPIES = "for a float32 array and the CPU, to_tensor made a copy, but the tensor should share "
 COPIES += "its memory with the array: torch.from_numpy does not copy."
 PILES_UP = "a second call with the same inputs gave another result: gradients add up in .grad, "
@@ -54,54 +50,72 @@ def _accumulating() -> Callable:
     return mse_grad_autograd
 
 
-MISTAKES = {"1.1": [([[5 * i + j for i in range(7)] for j in range(5)],
-            "M has 5 rows of 7: build one row per i in range(7), with one number per j."),
-            ([[5 * j + i for j in range(5)] for i in range(7)],
-            "M[i][j] should be 5 * i + j: multiply the row index i by 5, not j."),
-            ([[30 + j for j in range(5)]] * 7,
-            "every row of M holds the last row's numbers: one list object was appended 7 "
-            "times, so create a new inner list for every i."), (list(range(35)),
-            "M is one flat list of 35 numbers: append each row to M as a list of its own.")],
-            "1.4": [(lambda idx, n: np.eye(n)[idx].T,
-            "one_hot returns the transpose: one row per sample, one column per class."),
-            (lambda idx, n: np.eye(idx.max() + 1)[idx],
-            "one_hot takes the number of classes from idx.max() + 1: use n_classes, since "
-            "a batch need not contain the largest class."),
-            (lambda idx, n: np.isin(np.arange(n), idx)[None].repeat(len(idx), 0) * 1.0,
-            "one_hot sets whole columns to 1: index rows and columns together, "
-            "out[np.arange(N), idx] = 1.")], "1.5": [(lambda X: (X - X.mean(0)) / X.std(0, ddof=1),
-            "you divided by the sample standard deviation (ddof=1): use X.std(axis=0), "
-            "which divides by N."),
-            (lambda X: (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True),
-            "standardize works on each row: take the mean and std of each column (axis=0)."),
-            (lambda X: (X - X.mean()) / X.std(),
-            "standardize uses the mean and std of the whole array: take them per column."),
-            (lambda X: X - X.mean(0),
-            "the columns have mean 0 but not standard deviation 1: divide by X.std(axis=0)."),
-            (lambda X: (X - X.mean(0)) / X.var(0),
-            "standardize divides by the variance: divide by its square root, the std.")], "1.6": [
-            (lambda X, Y: np.sqrt(((X[:, None] - Y[None]) ** 2).sum(-1)),
-            "pairwise_sq_distances gives distances, not squared ones: drop the square root."),
-            (lambda X, Y: (X**2).sum(1)[:, None] + (Y**2).sum(1) - X @ Y.T,
-            "the cross term misses its 2: |x - y|^2 = |x|^2 + |y|^2 - 2 x.y."),
-            (lambda X, Y: ((X[:, None] - Y[None]) ** 2).sum(1),
-            "the squares are summed over the wrong axis: sum over the features, the last.")],
-            "1.7": [
-            (lambda a, device: torch.tensor(a, dtype=torch.float32, device=device), COPIES),
-            (lambda a, device: torch.from_numpy(a).to(device),
-            "to_tensor keeps the array's dtype: convert it to torch.float32.")], "1.8": [
-            (lambda X, y, w: -_mse_numpy(X, y, w),
-            "mse_grad has the wrong sign: the residual is X @ w - y, prediction minus target."),
-            (lambda X, y, w: _mse_numpy(X, y, w) / 2,
-            "mse_grad is half the gradient: the square gives a factor 2."),
-            (lambda X, y, w: _mse_numpy(X, y, w) * len(y),
-            "mse_grad is N times too large: the loss is a mean, so divide by N."),
-            (lambda X, y, w: 2 * (X @ w - y).mean() * X.mean(0),
-            "mse_grad averages the residuals and the inputs separately: average their "
-            "products, X.T @ residual / N.")], "1.9": [(_accumulating(), PILES_UP)], "1.10": [
-            (2.0, "2 is the gradient of the second backward alone: backward adds to .grad."),
-            (6.0, "6 is the gradient of the first backward alone: the second one adds to it."),
-            (9.0, "9 is the value of x ** 2, not a gradient: the derivative of x ** 2 is 2x.")]}
+MISTAKES = {
+    "1.1": [
+        ([[5 * i + j for i in range(7)] for j in range(5)],
+         "M has 5 rows of 7: build one row per i in range(7), with one number per j."),
+        ([[5 * j + i for j in range(5)] for i in range(7)],
+         "M[i][j] should be 5 * i + j: multiply the row index i by 5, not j."),
+        ([[30 + j for j in range(5)]] * 7,
+         "every row of M holds the last row's numbers: one list object was appended 7 times, so "
+         "create a new inner list for every i."),
+        (list(range(35)),
+         "M is one flat list of 35 numbers: append each row to M as a list of its own."),
+    ],
+    "1.4": [
+        (lambda idx, n: np.eye(n)[idx].T,
+         "one_hot returns the transpose: one row per sample, one column per class."),
+        (lambda idx, n: np.eye(idx.max() + 1)[idx],
+         "one_hot takes the number of classes from idx.max() + 1: use n_classes, since a batch "
+         "need not contain the largest class."),
+        (lambda idx, n: np.isin(np.arange(n), idx)[None].repeat(len(idx), 0) * 1.0,
+         "one_hot sets whole columns to 1: index rows and columns together, out[np.arange(N), "
+         "idx] = 1."),
+    ],
+    "1.5": [
+        (lambda X: (X - X.mean(0)) / X.std(0, ddof=1),
+         "you divided by the sample standard deviation (ddof=1): use X.std(axis=0), which "
+         "divides by N."),
+        (lambda X: (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True),
+         "standardize works on each row: take the mean and std of each column (axis=0)."),
+        (lambda X: (X - X.mean()) / X.std(),
+         "standardize uses the mean and std of the whole array: take them per column."),
+        (lambda X: X - X.mean(0),
+         "the columns have mean 0 but not standard deviation 1: divide by X.std(axis=0)."),
+        (lambda X: (X - X.mean(0)) / X.var(0),
+         "standardize divides by the variance: divide by its square root, the std."),
+    ],
+    "1.6": [
+        (lambda X, Y: np.sqrt(((X[:, None] - Y[None]) ** 2).sum(-1)),
+         "pairwise_sq_distances gives distances, not squared ones: drop the square root."),
+        (lambda X, Y: (X**2).sum(1)[:, None] + (Y**2).sum(1) - X @ Y.T,
+         "the cross term misses its 2: |x - y|^2 = |x|^2 + |y|^2 - 2 x.y."),
+        (lambda X, Y: ((X[:, None] - Y[None]) ** 2).sum(1),
+         "the squares are summed over the wrong axis: sum over the features, the last."),
+    ],
+    "1.7": [
+        (lambda a, device: torch.tensor(a, dtype=torch.float32, device=device), COPIES),
+        (lambda a, device: torch.from_numpy(a).to(device),
+         "to_tensor keeps the array's dtype: convert it to torch.float32."),
+    ],
+    "1.8": [
+        (lambda X, y, w: -_mse_numpy(X, y, w),
+         "mse_grad has the wrong sign: the residual is X @ w - y, prediction minus target."),
+        (lambda X, y, w: _mse_numpy(X, y, w) / 2,
+         "mse_grad is half the gradient: the square gives a factor 2."),
+        (lambda X, y, w: _mse_numpy(X, y, w) * len(y),
+         "mse_grad is N times too large: the loss is a mean, so divide by N."),
+        (lambda X, y, w: 2 * (X @ w - y).mean() * X.mean(0),
+         "mse_grad averages the residuals and the inputs separately: average their products, "
+         "X.T @ residual / N."),
+    ],
+    "1.9": [(_accumulating(), PILES_UP)],
+    "1.10": [
+        (2.0, "2 is the gradient of the second backward alone: backward adds to .grad."),
+        (6.0, "6 is the gradient of the first backward alone: the second one adds to it."),
+        (9.0, "9 is the value of x ** 2, not a gradient: the derivative of x ** 2 is 2x."),
+    ],
+}
 
 
 def check_nested_lists(M: Any) -> None:
@@ -130,8 +144,7 @@ def _check_shapes(ex: str, answers: dict, want: dict, hints: dict) -> None:
 def check_fc_shapes(shape_numpy: Any, shape_torch: Any) -> None:
     """Check Exercise 1.2: the output shapes of a fully connected layer."""
     W, X, b = np.zeros((50, 100)), np.zeros((32, 100)), np.zeros((50, 1))
-    with torch.no_grad():
-        out = nn.Linear(100, 50)(torch.zeros(32, 100))
+    out = nn.Linear(100, 50, device="meta")(torch.zeros(32, 100, device="meta"))
     _check_shapes("1.2", dict(shape_numpy=shape_numpy, shape_torch=shape_torch),
                   dict(shape_numpy=(W @ X.T + b).shape, shape_torch=tuple(out.shape)),
                   dict(shape_numpy="(m, n) @ (n, k) gives (m, k), .T swaps the axes of X and "
@@ -143,8 +156,7 @@ def check_fc_shapes(shape_numpy: Any, shape_torch: Any) -> None:
 def check_embedding_shapes(shape_batter: Any, shape_cat: Any, shape_broadcast: Any) -> None:
     """Check Exercise 1.3: the shapes of an embedding lookup, a concat, a broadcast."""
     one_hots, W_b = np.zeros((32, 100)), np.zeros((9, 100))
-    with torch.no_grad():
-        vectors = nn.Embedding(100, 9)(torch.zeros(32, dtype=torch.long))
+    vectors = nn.Embedding(100, 9, device="meta")(torch.zeros(32, dtype=torch.long, device="meta"))
     _check_shapes(
         "1.3",
         dict(shape_batter=shape_batter, shape_cat=shape_cat, shape_broadcast=shape_broadcast),
@@ -176,6 +188,8 @@ def check_standardize(standardize: Any) -> None:
     X = exercise_rng(ex).normal([5, -2, 0, 100], [1, 0.1, 3, 20], size=(20, 4))
     reference = lambda X: (X - X.mean(axis=0)) / X.std(axis=0)  # noqa: E731
     check_function(ex, standardize, reference, [(X,)], MISTAKES[ex], check_dtype=False)
+    small, large = (X[:3, :2],), (np.tile(X, (3, 5)),)  # a loop over rows or columns grows
+    ensure(ex, not uses_python_loop(standardize, small, large), f"standardize {NO_LOOP}.")
     passed(ex, "Every column now has mean 0 and standard deviation 1.")
 
 

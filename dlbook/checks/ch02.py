@@ -1,7 +1,5 @@
-"""Checkers for the exercises of chapter 2: MLPs and backpropagation.
+"""Checkers for the exercises of chapter 2: MLPs and backpropagation (see dlbook.checks).
 
-``MISTAKES`` holds, per exercise, the plausible wrong answers and their sentences; the
-checkers name the first one an answer equals, and the tests iterate the same table.
 References are computed with PyTorch autograd wherever a gradient is involved.
 """
 
@@ -18,6 +16,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlbook.checks import (
+    NOT_REGISTERED,
     CheckFailed,
     as_number,
     build_model,
@@ -25,7 +24,6 @@ from dlbook.checks import (
     check_function,
     describe,
     ensure,
-    ensure_registered,
     exercise_rng,
     float_values,
     gradients_reach,
@@ -123,22 +121,18 @@ def _net13(X: Any, p: Any, swap: bool = False) -> np.ndarray:
 def _grad13(X: np.ndarray, y: np.ndarray, p: np.ndarray, variant: str = "") -> np.ndarray:
     """dL/dp for L = 1/2 sum (f - y)^2, by autograd; ``variant`` reproduces a mistake."""
     with torch.enable_grad():  # also when the check runs an answer with autograd off
-        return _grad13_on(torch.tensor(p, requires_grad=True), X, y, variant)
-
-
-def _grad13_on(pt: torch.Tensor, X: np.ndarray, y: np.ndarray, variant: str) -> np.ndarray:
-    """The body of _grad13."""
-    b1, b2, w11, w12, w21, w31, w32, w1, w2 = pt
-    Xt = torch.from_numpy(X)
-    z1 = w11 * Xt[:, 0] + w21 * Xt[:, 1] + w31 * Xt[:, 2] + b1
-    z2 = w12 * Xt[:, 0] + w32 * Xt[:, 2] + b2
-    a1, a2 = torch.sigmoid(z1), torch.tanh(z2)
-    if variant == "dsigmoid":  # the derivative taken as sigmoid(z) itself
-        a1 = a1.detach() + (z1 - z1.detach()) * a1.detach()
-    if variant == "dtanh":  # the derivative taken as 1 - tanh(z)
-        a2 = a2.detach() + (z2 - z2.detach()) * (1 - a2.detach())
-    scale = {"mean": 0.5 / len(y), "double": 1.0, "sign": -0.5}.get(variant, 0.5)
-    (scale * ((w1 * a1 + w2 * a2 - torch.from_numpy(y)) ** 2).sum()).backward()
+        pt = torch.tensor(p, requires_grad=True)
+        b1, b2, w11, w12, w21, w31, w32, w1, w2 = pt
+        Xt = torch.from_numpy(X)
+        z1 = w11 * Xt[:, 0] + w21 * Xt[:, 1] + w31 * Xt[:, 2] + b1
+        z2 = w12 * Xt[:, 0] + w32 * Xt[:, 2] + b2
+        a1, a2 = torch.sigmoid(z1), torch.tanh(z2)
+        if variant == "dsigmoid":  # the derivative taken as sigmoid(z) itself
+            a1 = a1.detach() + (z1 - z1.detach()) * a1.detach()
+        if variant == "dtanh":  # the derivative taken as 1 - tanh(z)
+            a2 = a2.detach() + (z2 - z2.detach()) * (1 - a2.detach())
+        scale = {"mean": 0.5 / len(y), "double": 1.0, "sign": -0.5}.get(variant, 0.5)
+        (scale * ((w1 * a1 + w2 * a2 - torch.from_numpy(y)) ** 2).sum()).backward()
     return pt.grad.numpy()
 
 
@@ -244,9 +238,6 @@ MIXED_UP = "an embedding looks up another argument than its own: batter_embed sh
 MIXED_UP += "batter_idx, pitcher_embed pitcher_idx, and so on."
 UNUSED = "forward leaves out one of the four embeddings: concatenate all four, then apply hidden."
 CONCAT = "the input of hidden should be the four embeddings side by side, torch.cat([...], 1)."
-IN_A_LIST = "forward uses an nn.Embedding that is not registered in the model, so "
-IN_A_LIST += "model.parameters() misses it: keep layers in nn.ModuleList or nn.Sequential, not "
-IN_A_LIST += "in a plain Python list."
 
 
 def _is_concat(cat: Any, parts: list[torch.Tensor]) -> bool:
@@ -265,7 +256,6 @@ def check_batter_pitcher_ext(BatterPitcher2VecExt: Any) -> None:
     g = torch.Generator().manual_seed(26)
     inputs = [torch.randint(4, (32,), generator=g) for _ in range(4)]  # valid for every table
     out, calls = trace(ex, model, *inputs)
-    ensure_registered(ex, calls)
     embeds = [c for c in calls if isinstance(c.module, nn.Embedding)]
     used = [next((k for k, x in enumerate(inputs) if torch.equal(c.input, x)), -1) for c in embeds]
     ensure(ex, len(embeds) >= 4, UNUSED)
@@ -276,6 +266,11 @@ def check_batter_pitcher_ext(BatterPitcher2VecExt: Any) -> None:
     ensure(ex, len(linears) == 2, f"forward applies {len(linears)} linear layers but should "
            "apply two: hidden, then fc.")
     hidden, fc = linears
+    ensure(ex, all(c.module.embedding_dim == SIZES["embedding_dim"] for c in embeds)
+           and hidden.module.out_features == SIZES["hidden_dim"]
+           and fc.module.out_features == SIZES["n_outcomes"], "the layers should take their "
+           "sizes from the arguments embedding_dim, hidden_dim and n_outcomes, which the check "
+           "chooses itself.")
     ensure(ex, getattr(hidden.input, "shape", (0,))[-1] >= 4 * SIZES["embedding_dim"], UNUSED)
     ensure(ex, _is_concat(hidden.input, [c.output for c in embeds[:4]]), CONCAT)
     if not same(fc.input, relu(hidden.output)):
@@ -488,60 +483,91 @@ def _softmax_global_max(Z: np.ndarray) -> np.ndarray:
     return e / e.sum(1, keepdims=True)
 
 
-MISTAKES: dict[str, list[tuple[Any, str]]] = {"2.1": _worked_mistakes(), "2.2 forward": [
-    (lambda X, p: _net13(X, p, swap=True),
-    "h1 should use the sigmoid and h2 the tanh, not the other way round.")], "2.2": [
-    (lambda X, y, p: _grad13(X, y, p, "dsigmoid"),
-    "the derivative of the sigmoid is sigmoid(z) * (1 - sigmoid(z)), not sigmoid(z)."),
-    (lambda X, y, p: _grad13(X, y, p, "dtanh"),
-    "the derivative of tanh is 1 - tanh(z)**2: the tanh is squared."),
-    (lambda X, y, p: _grad13(X, y, p, "mean"),
-    "L is half the sum over the samples, not the mean: do not divide by N."),
-    (lambda X, y, p: _grad13(X, y, p, "double"),
-    "the gradient is twice too large: the 1/2 in L cancels the 2 of the square."),
-    (lambda X, y, p: _grad13(X, y, p, "sign"),
-    "the gradient has the wrong sign: the residual is f - y, prediction minus target.")], "2.3": [
-    (lambda X, W, b, dY: (dY @ W, X.T @ dY, dY.sum(0)),
-    "dW has the shape of W transposed: a gradient has the shape of what it is the "
-    "gradient of, so dW = dY.T @ X."), (lambda X, W, b, dY: (dY @ W, dY.T @ X, dY.mean(0)),
-    "db is the average of the rows of dY but should be their sum: every sample adds "
-    "its own contribution to the gradient of b."),
-    (lambda X, W, b, dY: (dY @ W, dY.T @ X, dY.sum(1)),
-    "db sums dY over the wrong axis: sum over the samples, axis 0.")], "2.4 softmax": [
-    (lambda Z: np.exp(Z) / np.exp(Z).sum(1, keepdims=True),
-    "softmax gives nan or inf for logits as large as 1000: subtract each row's "
-    "maximum before np.exp (this does not change the result)."), (_softmax_global_max,
-    "softmax subtracts one maximum for the whole array, so rows far below it give "
-    "0 / 0: subtract each row's own maximum (axis=1, keepdims=True)."),
-    (lambda Z: np.exp(Z - Z.max(0)) / np.exp(Z - Z.max(0)).sum(0),
-    "softmax normalises each column: each row (one sample) should sum to 1 over the "
-    "classes, so sum along axis=1.")], "2.4": [(lambda Z, y: _cross_entropy(Z, y, "sum"),
-    "the loss and dZ are sums over the batch: return the mean, divide both by N."),
-    (lambda Z, y: _cross_entropy(Z, y, "dz_sum"),
-    "dZ is N times too large: the loss is the mean over the batch, so divide "
-    "softmax(Z) - one_hot(y) by N."), (lambda Z, y: _cross_entropy(Z, y, "sign"),
-    "the loss has the wrong sign: the cross-entropy is minus the mean log-probability "
-    "of the true classes.")], "2.5": [(lambda f, x, eps: _numerical(f, x, eps, one_sided=True),
-    "numerical_gradient uses a one-sided difference: the central difference "
-    "(f(x + eps) - f(x - eps)) / (2 * eps) is far more accurate."),
-    (lambda f, x, eps: 2 * _numerical(f, x, eps),
-    "numerical_gradient is twice too large: divide by 2 * eps, the distance between "
-    "x - eps and x + eps.")], "2.6": [(_ext_variant(v), s) for v, s in [
-    ("list", IN_A_LIST), ("unused", UNUSED), ("mixed", MIXED_UP), ("no_relu", NO_RELU),
-    ("softmax", SQUASHED)]], "2.7": [(_train_variant("no_zero_grad"),
-    "gradients pile up from batch to batch: call optimizer.zero_grad() before each "
-    "loss.backward()."), (_train_variant("zero_grad_late"),
-    "the parameters did not change: call optimizer.zero_grad() before loss.backward(), "
-    "not between it and optimizer.step()."), (_train_variant("no_train_mode"),
-    "the model trained in evaluation mode: call model.train() before the loop (batch "
-    "norm and dropout behave differently in the two modes)."), (_train_variant("sum"),
-    "each epoch's loss is the sum of its batch losses: return their average."),
-    (_train_variant("last"), "each epoch's loss is that of its last batch only: return the "
-    "average over all its batches."), (_train_variant("tensors"), LOSS_TENSOR)],
+MISTAKES: dict[str, list[tuple[Any, str]]] = {
+    "2.1": _worked_mistakes(),
+    "2.2 forward": [
+        (lambda X, p: _net13(X, p, swap=True),
+         "h1 should use the sigmoid and h2 the tanh, not the other way round."),
+    ],
+    "2.2": [
+        (lambda X, y, p: _grad13(X, y, p, "dsigmoid"),
+         "the derivative of the sigmoid is sigmoid(z) * (1 - sigmoid(z)), not sigmoid(z)."),
+        (lambda X, y, p: _grad13(X, y, p, "dtanh"),
+         "the derivative of tanh is 1 - tanh(z)**2: the tanh is squared."),
+        (lambda X, y, p: _grad13(X, y, p, "mean"),
+         "L is half the sum over the samples, not the mean: do not divide by N."),
+        (lambda X, y, p: _grad13(X, y, p, "double"),
+         "the gradient is twice too large: the 1/2 in L cancels the 2 of the square."),
+        (lambda X, y, p: _grad13(X, y, p, "sign"),
+         "the gradient has the wrong sign: the residual is f - y, prediction minus target."),
+    ],
+    "2.3": [
+        (lambda X, W, b, dY: (dY @ W, X.T @ dY, dY.sum(0)),
+         "dW has the shape of W transposed: a gradient has the shape of what it is the gradient "
+         "of, so dW = dY.T @ X."),
+        (lambda X, W, b, dY: (dY @ W, dY.T @ X, dY.mean(0)),
+         "db is the average of the rows of dY but should be their sum: every sample adds its "
+         "own contribution to the gradient of b."),
+        (lambda X, W, b, dY: (dY @ W, dY.T @ X, dY.sum(1)),
+         "db sums dY over the wrong axis: sum over the samples, axis 0."),
+    ],
+    "2.4 softmax": [
+        (lambda Z: np.exp(Z) / np.exp(Z).sum(1, keepdims=True),
+         "softmax gives nan or inf for logits as large as 1000: subtract each row's maximum "
+         "before np.exp (this does not change the result)."),
+        (_softmax_global_max,
+         "softmax subtracts one maximum for the whole array, so rows far below it give 0 / 0: "
+         "subtract each row's own maximum (axis=1, keepdims=True)."),
+        (lambda Z: np.exp(Z - Z.max(0)) / np.exp(Z - Z.max(0)).sum(0),
+         "softmax normalises each column: each row (one sample) should sum to 1 over the "
+         "classes, so sum along axis=1."),
+    ],
+    "2.4": [
+        (lambda Z, y: _cross_entropy(Z, y, "sum"),
+         "the loss and dZ are sums over the batch: return the mean, divide both by N."),
+        (lambda Z, y: _cross_entropy(Z, y, "dz_sum"),
+         "dZ is N times too large: the loss is the mean over the batch, so divide softmax(Z) - "
+         "one_hot(y) by N."),
+        (lambda Z, y: _cross_entropy(Z, y, "sign"),
+         "the loss has the wrong sign: the cross-entropy is minus the mean log-probability of "
+         "the true classes."),
+    ],
+    "2.5": [
+        (lambda f, x, eps: _numerical(f, x, eps, one_sided=True),
+         "numerical_gradient uses a one-sided difference: the central difference (f(x + eps) - "
+         "f(x - eps)) / (2 * eps) is far more accurate."),
+        (lambda f, x, eps: 2 * _numerical(f, x, eps),
+         "numerical_gradient is twice too large: divide by 2 * eps, the distance between x - "
+         "eps and x + eps."),
+    ],
+    "2.6": [(_ext_variant(v), s) for v, s in [
+        ("list", NOT_REGISTERED.format("Embedding")), ("unused", UNUSED), ("mixed", MIXED_UP),
+        ("no_relu", NO_RELU), ("softmax", SQUASHED)]],
+    "2.7": [
+        (_train_variant("no_zero_grad"),
+         "gradients pile up from batch to batch: call optimizer.zero_grad() before each "
+         "loss.backward()."),
+        (_train_variant("zero_grad_late"),
+         "the parameters did not change: call optimizer.zero_grad() before loss.backward(), not "
+         "between it and optimizer.step()."),
+        (_train_variant("no_train_mode"),
+         "the model trained in evaluation mode: call model.train() before the loop (batch norm "
+         "and dropout behave differently in the two modes)."),
+        (_train_variant("sum"),
+         "each epoch's loss is the sum of its batch losses: return their average."),
+        (_train_variant("last"),
+         "each epoch's loss is that of its last batch only: return the average over all its "
+         "batches."),
+        (_train_variant("tensors"), LOSS_TENSOR),
+    ],
     "2.9": [(_dropout_variant(v), s) for v, s in [
-    ("eval", EVAL_CHANGES), ("keeps_p", KEEPS_P), ("rows", WHOLE_ROWS),
-    ("unscaled", NOT_SCALED), ("times", TIMES), ("by_p", BY_P), ("same", SAME_MASK)]], "2.10": [
-    (0.1, "0.1 is the probability the model gives each class: the loss is minus its "
-    "natural logarithm."),
-    (1.0, "the cross-entropy uses the natural logarithm: -ln(1/10), not -log10(1/10)."),
-    (0.0, "an untrained model is not right by chance: its loss is far from 0.")]}
+        ("eval", EVAL_CHANGES), ("keeps_p", KEEPS_P), ("rows", WHOLE_ROWS),
+        ("unscaled", NOT_SCALED), ("times", TIMES), ("by_p", BY_P), ("same", SAME_MASK)]],
+    "2.10": [
+        (0.1,
+         "0.1 is the probability the model gives each class: the loss is minus its natural "
+         "logarithm."),
+        (1.0, "the cross-entropy uses the natural logarithm: -ln(1/10), not -log10(1/10)."),
+        (0.0, "an untrained model is not right by chance: its loss is far from 0."),
+    ],
+}

@@ -1,12 +1,11 @@
-"""Checkers for the exercises of chapter 3: convolutional networks.
+"""Checkers for the exercises of chapter 3: convolutional networks (see dlbook.checks).
 
-``MISTAKES`` holds, per exercise, the plausible wrong answers and their sentences; the
-checkers name the first one an answer equals, and the tests iterate the same table.
 References come from PyTorch's own layers; shape questions never give a size away.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -15,16 +14,16 @@ from torch import nn
 from torch.nn import functional as F
 
 from dlbook.checks import (
+    NOT_REGISTERED,
     CheckFailed,
     as_number,
     build_model,
+    check_count,
     check_function,
     check_keys,
     compare_shape,
-    creates_parameters,
     describe,
     ensure,
-    ensure_registered,
     exercise_rng,
     float_values,
     gradients_reach,
@@ -32,12 +31,12 @@ from dlbook.checks import (
     one_thread,
     passed,
     relu,
+    run_trained,
     same,
     torch_functions,
     torch_seed,
     trace,
     uses_python_loop,
-    whole_number,
 )
 from dlbook.setup import pick
 
@@ -140,34 +139,24 @@ def check_output_shapes(shapes: Any) -> None:
 # --- Exercise 3.3: counting parameters by formula ------------------------------------------
 
 
-def _count(layer: nn.Module) -> int:
-    """The number of parameters of ``layer``."""
-    return sum(p.numel() for p in layer.parameters())
-
-
 def check_param_counts(conv2d_params: Any, linear_params: Any) -> None:
     """Check Exercise 3.3: counts by formula, without building a layer, agree with PyTorch."""
     ex = "3.3"
     convs = [(3, 8, 5, True), (16, 32, 3, False), (1, 6, 7, True), (64, 10, 1, True)]
-    linears = [(784, 10, True), (20, 1, True), (5, 7, False)]
-    conv_ref = lambda i, o, k, bias=True: _count(nn.Conv2d(i, o, k, bias=bias, device="meta"))  # noqa: E731
-    linear_ref = lambda i, o, bias=True: _count(nn.Linear(i, o, bias=bias, device="meta"))  # noqa: E731
-    for fn, ref, cases, key in [(conv2d_params, conv_ref, convs, "3.3 conv"),
-                                (linear_params, linear_ref, linears, "3.3 linear")]:
-        check_function(ex, fn, ref, cases, MISTAKES[key], name=getattr(fn, "__name__", key[4:]))
-        for case in cases:
-            whole_number(ex, f"{fn.__name__}{case}", fn(*case))
-        ensure(ex, not creates_parameters(fn, *cases[0]), f"{fn.__name__} builds a layer to "
-               "count its parameters: work the number out by formula instead.")
+    check_count(ex, conv2d_params, convs, lambda *c: nn.Conv2d(*c[:3], bias=c[3], device="meta"),
+                MISTAKES["3.3 conv"], "count the weights of one filter, which spans every "
+                "input channel, times the number of filters, then the biases", ["bias"])
+    check_count(ex, linear_params, [(784, 10, True), (20, 1, True), (5, 7, False)],
+                partial(nn.Linear, device="meta"), MISTAKES["3.3 linear"], "count one weight "
+                "per pair of an input and an output, then the biases", ["bias"])
     passed(ex, "Both formulas agree with the parameters PyTorch creates.")
 
 
 # --- Exercises 3.4 and 3.5: pooling in NumPy, convolution as a matrix product -----------------
 
 
-def _pool(
-    X: np.ndarray, k: int, stride: int | None = None, how: Any = F.max_pool2d, **kw: Any
-) -> np.ndarray:
+def _pool(X: np.ndarray, k: int, stride: int | None = None, how: Any = F.max_pool2d,
+          **kw: Any) -> np.ndarray:
     """Pool the last two axes of X (C, H, W) or (H, W) with torch's ``how``."""
     Xt = torch.from_numpy(X)
     out = how(Xt if X.ndim == 3 else Xt[None], k, k if stride is None else stride, **kw)
@@ -186,11 +175,6 @@ def check_max_pool(max_pool2d: Any) -> None:
     passed(ex, "It agrees with F.max_pool2d, also for overlapping windows.")
 
 
-def _conv(X: Any, weight: Any, bias: Any, stride: int = 1, padding: int = 0) -> torch.Tensor:
-    """The reference convolution."""
-    return F.conv2d(X, weight, bias, stride=stride, padding=padding)
-
-
 def check_conv2d_unfold(conv2d_unfold: Any) -> None:
     """Check Exercise 3.5: unfold and one matrix product, no loop and no conv2d."""
     ex, fn = "3.5", conv2d_unfold
@@ -202,7 +186,7 @@ def check_conv2d_unfold(conv2d_unfold: Any) -> None:
         cases.append(
             (*(torch.from_numpy(a) for a in (X, weight, rng.normal(size=n_filters))), s, p)
         )
-    check_function(ex, fn, _conv, cases, MISTAKES[ex], name="conv2d_unfold")
+    check_function(ex, fn, F.conv2d, cases, MISTAKES[ex], name="conv2d_unfold")
     ensure(ex, "conv2d" not in torch_functions(fn, *cases[0]), "conv2d_unfold calls conv2d: build "
            "the patches with F.unfold and combine them with one matrix product.")
     small, large = ([torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), torch.zeros(1)],
@@ -222,9 +206,6 @@ FLAT_BATCH = "for input of shape (1, 3, 32, 32) the output should have shape (1,
 FLAT_BATCH += "with nn.Flatten() or x.flatten(1), which keep the batch axis."
 SWAPPED = "the first convolution applied has 30 filters of 5x5, but the first should have 15 "
 SWAPPED += "of 3x3 and the second 30 of 5x5."
-IN_A_LIST = "forward uses an nn.Conv2d that is not registered in the model, so "
-IN_A_LIST += "model.parameters() misses it: keep layers in nn.ModuleList or nn.Sequential, not "
-IN_A_LIST += "in a plain Python list."
 NO_POOL = "the classification layer should get the average-pooled ReLU of the second "
 NO_POOL += "convolution's output, flattened."
 FLATTEN = "the classification layer's in_features should equal the number of features left "
@@ -247,7 +228,6 @@ def check_cnn_classifier(CNNClassifier: Any) -> None:
     with torch_seed(36):
         X = torch.rand(1, 3, 32, 32)  # (N, C, H, W)
     out, calls = trace(ex, model, X, in_features_hint=FLATTEN)
-    ensure_registered(ex, calls)
     convs = [c for c in calls if isinstance(c.module, nn.Conv2d)]
     ensure(ex, len(convs) == 2, f"the forward pass applies {len(convs)} convolutions but should "
            "apply two, one after the other.")
@@ -259,9 +239,8 @@ def check_cnn_classifier(CNNClassifier: Any) -> None:
     ensure(ex, same(convs[0].input, X), "the first convolution should take the images themselves.")
     if not same(convs[1].input, relu(convs[0].output)):
         ensure(ex, not same(convs[1].input, convs[0].output), NO_RELU_1)
-        raise CheckFailed(
-            ex, "the second convolution should take the ReLU of the first one's output."
-        )
+        raise CheckFailed(ex, "the second convolution should take the ReLU of the first one's "
+                          "output.")
     linears = [c for c in calls if isinstance(c.module, nn.Linear)]
     ensure(ex, bool(linears) and same(out, linears[-1].output),
            "forward should return the output of its classification layer, an nn.Linear.")
@@ -286,19 +265,14 @@ def check_cnn_classifier(CNNClassifier: Any) -> None:
 # --- Exercises 3.7 and 3.8: a receptive field, and a small CNN on MNIST -----------------------
 
 
-def receptive_field_stack() -> nn.Sequential:
-    """The stack of Exercise 3.7: 3x3 conv, 3x3 conv, 2x2 average pooling, 3x3 conv."""
-    return nn.Sequential(
-        nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3), nn.AvgPool2d(2), nn.Conv2d(1, 1, 3)
-    )
-
-
-def measure_receptive_field(stack: nn.Module, size: int = 32) -> int:
-    """How many input columns one output pixel depends on, found with autograd."""
+def _receptive_field() -> int:
+    """How many input columns one output pixel of the stack of 3.7 sees, by autograd."""
     with torch_seed(37):
+        stack = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3), nn.AvgPool2d(2),
+                              nn.Conv2d(1, 1, 3))
         for p in stack.parameters():
             nn.init.uniform_(p, 0.5, 1.0)  # positive weights: no gradient cancels by chance
-        x = torch.rand(1, 1, size, size, requires_grad=True)
+        x = torch.rand(1, 1, 32, 32, requires_grad=True)
         out = stack(x)
     out[0, 0, out.shape[2] // 2, out.shape[3] // 2].backward()
     return int((x.grad[0, 0].abs().sum(0) > 0).sum())
@@ -307,13 +281,12 @@ def measure_receptive_field(stack: nn.Module, size: int = 32) -> int:
 def check_receptive_field(predicted_rf: Any) -> None:
     """Check Exercise 3.7: the predicted receptive field of the stack."""
     ex = "3.7"
-    guess, rf = (as_number(ex, "predicted_rf", predicted_rf),
-                 measure_receptive_field(receptive_field_stack()))
+    guess, rf = as_number(ex, "predicted_rf", predicted_rf), _receptive_field()
     if guess != rf:
         name_mistake(ex, guess, MISTAKES[ex])
-        raise CheckFailed(ex,
-                          f"one output sees more or fewer than {guess:g} input pixels per side: "
-                          "follow it back layer by layer, multiplying by each stride on the way.")
+        raise CheckFailed(ex, f"one output sees more or fewer than {guess:g} input pixels per "
+                          "side: follow it back layer by layer, multiplying by each stride on "
+                          "the way.")
     passed(ex, f"One output pixel sees {rf} x {rf} input pixels.")
 
 
@@ -333,9 +306,8 @@ def check_small_cnn(model: Any) -> None:
            "fewer filters, or pool before the linear layer so that it gets fewer features.")
     images, labels = load_mnist_arrays(train=False)
     X = torch.from_numpy(images[:2000] / 255).float()[:, None]  # (2000, 1, 28, 28)
-    device = next(model.parameters()).device
-    with torch.no_grad(), one_thread():
-        scores = trace(ex, model.eval(), X.to(device))[0]
+    with one_thread():
+        scores = run_trained(ex, model, X)
     ensure(ex, isinstance(scores, torch.Tensor) and scores.shape == (2000, 10),
            "the model should map images of shape (N, 1, 28, 28) to scores of shape (N, 10).")
     accuracy = (scores.argmax(1).cpu() == torch.from_numpy(labels[:2000])).float().mean().item()
@@ -381,7 +353,7 @@ def _conv_variant(variant: str) -> Any:
             padding = 0
         if variant == "no_stride":
             stride = 1
-        out = _conv(X, weight, None if variant == "no_bias" else bias, stride, padding)
+        out = F.conv2d(X, weight, None if variant == "no_bias" else bias, stride, padding)
         return out.transpose(-2, -1).reshape(out.shape) if variant == "swapped" else out
 
     return conv2d_unfold
@@ -389,57 +361,78 @@ def _conv_variant(variant: str) -> Any:
 
 # fmt: off
 SOBEL = np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
-MISTAKES: dict[str, list[tuple[Any, str]]] = {"3.1 edge": [(-SOBEL, MIRRORED), (SOBEL.T, SIDEWAYS),
-    (np.array([[0.0, 0, 1]] * 3), f"edge_kernel {FLAT}")],
-    "3.1 diagonal": [(np.fliplr(3 * np.eye(3) - 1), OTHER_DIAGONAL),
-    (np.eye(3), f"diagonal_kernel {FLAT}"), (3 * np.eye(3)[:, [1, 1, 1]] - 1, UPRIGHT)],
-    "3.3 conv": [(lambda i, o, k, bias=True: o * k * k + o * bias,
-    "conv2d_params leaves out the input channels: each filter spans all in_channels, so "
-    "it has in_channels * kernel_size * kernel_size weights."),
-    (lambda i, o, k, bias=True: i * o * k + o * bias,
-    "conv2d_params counts kernel_size weights per channel, but a kernel_size x "
-    "kernel_size kernel has kernel_size * kernel_size of them."),
-    (lambda i, o, k, bias=True: i * o * k * k + i * bias,
-    "conv2d_params counts one bias per input channel, but there is one per filter."),
-    (lambda i, o, k, bias=True: i * o * k * k,
-    "conv2d_params leaves out the biases: each filter has one, unless bias=False."),
-    (lambda i, o, k, bias=True: i * o * k * k + o,
-    "conv2d_params counts biases although bias=False.")], "3.3 linear": [
-    (lambda i, o, bias=True: i * o, "linear_params leaves out the biases: each output has one."),
-    (lambda i, o, bias=True: i * o + i * bias,
-    "linear_params counts one bias per input, but there is one per output."),
-    (lambda i, o, bias=True: i * o + o, "linear_params counts biases although bias=False.")],
-    "3.4": [(lambda X, k, s=None: _pool(X, k, s, F.avg_pool2d),
-    "max_pool2d takes the mean of each window: max pooling keeps its largest value."),
-    (lambda X, k, s=None: -_pool(-X, k, s),
-    "max_pool2d takes the smallest value of each window instead of the largest."),
-    (lambda X, k, s=None: np.maximum(_pool(X, k, s), 0),
-    "max_pool2d is never below 0, although some windows hold only negative numbers: start "
-    "from the window's own values (window.max()), not from 0."),
-    (lambda X, k, s=None: _pool(X, k, 1),
-    "max_pool2d moves the window one pixel at a time: it should move stride pixels, and "
-    "stride defaults to kernel_size."), (lambda X, k, s=None: _pool(X, k, s, ceil_mode=True),
-    "max_pool2d keeps a last window that does not fit: like PyTorch, drop it (round the "
-    "number of windows down)."),
-    (lambda X, k, s=None: np.broadcast_to(_pool(X, k, s).max(0), _pool(X, k, s).shape),
-    "max_pool2d takes the maximum over all channels: pool each channel on its own.")],
+MISTAKES: dict[str, list[tuple[Any, str]]] = {
+    "3.1 edge": [
+        (-SOBEL, MIRRORED),
+        (SOBEL.T, SIDEWAYS),
+        (np.array([[0.0, 0, 1]] * 3), f"edge_kernel {FLAT}"),
+    ],
+    "3.1 diagonal": [
+        (np.fliplr(3 * np.eye(3) - 1), OTHER_DIAGONAL),
+        (np.eye(3), f"diagonal_kernel {FLAT}"),
+        (3 * np.eye(3)[:, [1, 1, 1]] - 1, UPRIGHT),
+    ],
+    "3.3 conv": [
+        (lambda i, o, k, bias=True: o * k * k + o * bias,
+         "conv2d_params leaves out the input channels: each filter spans all in_channels, so it "
+         "has in_channels * kernel_size * kernel_size weights."),
+        (lambda i, o, k, bias=True: i * o * k + o * bias,
+         "conv2d_params counts kernel_size weights per channel, but a kernel_size x kernel_size "
+         "kernel has kernel_size * kernel_size of them."),
+        (lambda i, o, k, bias=True: i * o * k * k + i * bias,
+         "conv2d_params counts one bias per input channel, but there is one per filter."),
+        (lambda i, o, k, bias=True: i * o * k * k,
+         "conv2d_params leaves out the biases: each filter has one, unless bias=False."),
+        (lambda i, o, k, bias=True: i * o * k * k + o,
+         "conv2d_params counts biases although bias=False."),
+    ],
+    "3.3 linear": [
+        (lambda i, o, bias=True: i * o,
+         "linear_params leaves out the biases: each output has one."),
+        (lambda i, o, bias=True: i * o + i * bias,
+         "linear_params counts one bias per input, but there is one per output."),
+        (lambda i, o, bias=True: i * o + o, "linear_params counts biases although bias=False."),
+    ],
+    "3.4": [
+        (lambda X, k, s=None: _pool(X, k, s, F.avg_pool2d),
+         "max_pool2d takes the mean of each window: max pooling keeps its largest value."),
+        (lambda X, k, s=None: -_pool(-X, k, s),
+         "max_pool2d takes the smallest value of each window instead of the largest."),
+        (lambda X, k, s=None: np.maximum(_pool(X, k, s), 0),
+         "max_pool2d is never below 0, although some windows hold only negative numbers: start "
+         "from the window's own values (window.max()), not from 0."),
+        (lambda X, k, s=None: _pool(X, k, 1),
+         "max_pool2d moves the window one pixel at a time: it should move stride pixels, and "
+         "stride defaults to kernel_size."),
+        (lambda X, k, s=None: _pool(X, k, s, ceil_mode=True),
+         "max_pool2d keeps a last window that does not fit: like PyTorch, drop it (round the "
+         "number of windows down)."),
+        (lambda X, k, s=None: np.broadcast_to(_pool(X, k, s).max(0), _pool(X, k, s).shape),
+         "max_pool2d takes the maximum over all channels: pool each channel on its own."),
+    ],
     "3.5": [(_conv_variant(v), s) for v, s in [
-    ("flip", "conv2d_unfold flips the kernel: deep-learning libraries compute a "
-    "cross-correlation, so use the weights as they are."),
-    ("no_bias", "conv2d_unfold leaves out the bias: add bias[f] to every output of filter f."),
-    ("no_padding", "conv2d_unfold leaves out the padding: pass it to F.unfold and use it in "
-    "H_out and W_out."),
-    ("no_stride", "conv2d_unfold leaves out the stride: pass it to F.unfold and use it in "
-    "H_out and W_out."),
-    ("swapped", "conv2d_unfold has height and width swapped: unfold lists the positions "
-    "row by row, so reshape to (N, n_filters, H_out, W_out).")]],
+        ("flip", "conv2d_unfold flips the kernel: deep-learning libraries compute a "
+         "cross-correlation, so use the weights as they are."),
+        ("no_bias", "conv2d_unfold leaves out the bias: add bias[f] to every output of filter f."),
+        ("no_padding", "conv2d_unfold leaves out the padding: pass it to F.unfold and use it in "
+         "H_out and W_out."),
+        ("no_stride", "conv2d_unfold leaves out the stride: pass it to F.unfold and use it in "
+         "H_out and W_out."),
+        ("swapped", "conv2d_unfold has height and width swapped: unfold lists the positions row "
+         "by row, so reshape to (N, n_filters, H_out, W_out).")]],
     "3.6": [(_cnn_variant(v), s) for v, s in [
-    ("list", IN_A_LIST), ("swapped", SWAPPED), ("no_relu_1", NO_RELU_1),
-    ("flat", FLAT_BATCH), ("no_relu_2", NO_RELU_2), ("max", MAX_POOL)]], "3.7": [
-    (8, "8 leaves out the stride of the pooling: after it, each step of the last "
-    "convolution moves 2 input pixels, so its 3x3 kernel adds 2 * 2 = 4, not 2."),
-    (7, "7 leaves out the pooling: its 2x2 window adds a pixel and doubles the step of "
-    "everything after it."),
-    (9, "9 adds up the kernel sizes: each 3x3 convolution widens the view by 2 pixels "
-    "(times the stride of what comes before), not by 3.")]}
+        ("list", NOT_REGISTERED.format("Conv2d")), ("swapped", SWAPPED), ("no_relu_1", NO_RELU_1),
+        ("flat", FLAT_BATCH), ("no_relu_2", NO_RELU_2), ("max", MAX_POOL)]],
+    "3.7": [
+        (8,
+         "8 leaves out the stride of the pooling: after it, each step of the last convolution "
+         "moves 2 input pixels, so its 3x3 kernel adds 2 * 2 = 4, not 2."),
+        (7,
+         "7 leaves out the pooling: its 2x2 window adds a pixel and doubles the step of "
+         "everything after it."),
+        (9,
+         "9 adds up the kernel sizes: each 3x3 convolution widens the view by 2 pixels (times "
+         "the stride of what comes before), not by 3."),
+    ],
+}
 # fmt: on

@@ -1,7 +1,5 @@
-"""Checkers for the exercises of chapter 4: recurrent networks.
+"""Checkers for the exercises of chapter 4: recurrent networks (see dlbook.checks).
 
-``MISTAKES`` holds, per exercise, the plausible wrong answers and their sentences; the
-checkers name the first one an answer equals, and the tests iterate the same table.
 Parameter counts are never given away.
 """
 
@@ -20,14 +18,13 @@ from dlbook.checks import (
     as_number,
     build_model,
     call,
+    check_count,
     check_function,
     check_keys,
     compare_arrays,
     compare_shape,
-    creates_parameters,
     describe,
     ensure,
-    ensure_registered,
     exercise_rng,
     gradients_reach,
     name_mistake,
@@ -92,16 +89,15 @@ TWO_BIASES = "PyTorch adds two bias vectors, b_ih and b_hh, and both count"
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 #: (kind, input_size, hidden_size, num_layers, bidirectional), simplest first.
-COUNT_CASES = [
-    ("rnn", 10, 20, 1, False),
-    ("rnn", 10, 20, 2, False),
-    ("lstm", 10, 50, 1, False),
-    ("gru", 8, 16, 1, False),
-    ("rnn", 5, 7, 1, True),
-    ("lstm", 6, 12, 2, True),
-    ("gru", 32, 64, 3, True),
-    ("lstm", 64, 32, 2, False),
-]
+COUNT_CASES = [("rnn", 10, 20, 1, False), ("rnn", 10, 20, 2, False), ("lstm", 10, 50, 1, False),
+               ("gru", 8, 16, 1, False), ("rnn", 5, 7, 1, True), ("lstm", 6, 12, 2, True),
+               ("gru", 32, 64, 3, True), ("lstm", 64, 32, 2, False)]
+
+
+def _layer(kind: str, D: int, H: int, num_layers: int, bidirectional: bool) -> nn.Module:
+    """The recurrent layer of a count case, on the meta device (no memory, no random draws)."""
+    kinds = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+    return kinds[kind](D, H, num_layers, bidirectional=bidirectional, device="meta")
 
 
 def _counting(gates=None, biases=2, upper="both", directions=None, layers=None):
@@ -111,10 +107,8 @@ def _counting(gates=None, biases=2, upper="both", directions=None, layers=None):
         g = GATES[kind] if gates is None else gates
         n_dir = (2 if bidirectional else 1) if directions is None else directions
         above = {"both": (2 if bidirectional else 1) * H, "one": H, "input": D}[upper]
-        return sum(
-            n_dir * g * H * ((D if layer == 0 else above) + H + biases)
-            for layer in range(num_layers if layers is None else layers)
-        )
+        return sum(n_dir * g * H * ((D if layer == 0 else above) + H + biases)
+                   for layer in range(num_layers if layers is None else layers))
 
     return rnn_param_count
 
@@ -132,10 +126,9 @@ def _clipping(norm=None, per_array=False, always=False, report="before"):
     def clip_by_global_norm(grads, max_norm):
         total = (norm or (lambda gs: np.sqrt(sum(np.sum(g**2) for g in gs))))(grads)
         scale = max_norm / (total + 1e-6)
-        clipped = [
-            g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6)) if per_array else g for g in grads
-        ]
-        if not per_array:
+        if per_array:
+            clipped = [g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6)) for g in grads]
+        else:
             clipped = [g * (scale if always else min(1.0, scale)) for g in grads]
         return clipped, (min(total, max_norm) if report == "after" else total)
 
@@ -193,19 +186,15 @@ class EchoRNN(nn.Module):
         self.head = nn.Linear(hidden_size, 1)
         self.states_in: list[Any] = []
 
-    def forward(
-        self, x: torch.Tensor, h: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, h: torch.Tensor | None = None) -> tuple[torch.Tensor, ...]:
         """Return the predictions (T, B, 1) and the last hidden state (1, B, H)."""
         self.states_in.append(h)
         out, h = self.rnn(x, h)  # (T, B, H), (1, B, H)
         return self.head(out), h
 
 
-DETACH = (
-    "backpropagation runs into the previous chunks: detach the hidden state, "
-    "h = h.detach(), before passing it to the next chunk."
-)
+DETACH = "backpropagation runs into the previous chunks: detach the hidden state, "
+DETACH += "h = h.detach(), before passing it to the next chunk."
 
 # --- Exercise 4.6: one step of beam search --------------------------------------------
 
@@ -430,25 +419,10 @@ def check_rnn_numpy(rnn_step: Any, rnn_forward: Any) -> None:
 
 def check_rnn_param_count(rnn_param_count: Any) -> None:
     """Check Exercise 4.2: parameter counts by formula against PyTorch's layers."""
-    ex = "4.2"
-    for case in COUNT_CASES:
-        kind, D, H, L, bi = case
-        name = f"rnn_param_count({kind!r}, {D}, {H}, num_layers={L}, bidirectional={bi})"
-        ensure(
-            ex, not creates_parameters(rnn_param_count, *case),
-            f"{name} builds a layer to count its parameters: count by formula, as the "
-            "exercise asks.")
-        got = whole_number(ex, name, call(ex, rnn_param_count, *case))
-        layer = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind](
-            D, H, num_layers=L, bidirectional=bi, device="meta"
-        )
-        if got != sum(p.numel() for p in layer.parameters()):
-            name_mistake(ex, got, MISTAKES[ex], *case)
-            raise CheckFailed(
-                ex, f"{name} is {got}, which is not the number of parameters PyTorch "
-                "creates: go through weight_ih, weight_hh, bias_ih and bias_hh of "
-                "every layer and direction.")
-    passed(ex, f"All {len(COUNT_CASES)} counts match PyTorch's layers.")
+    check_count("4.2", rnn_param_count, COUNT_CASES, _layer, MISTAKES["4.2"], "go through "
+                "weight_ih, weight_hh, bias_ih and bias_hh of every layer and direction",
+                ["num_layers", "bidirectional"])
+    passed("4.2", f"All {len(COUNT_CASES)} counts match PyTorch's layers.")
 
 
 #: Hints for a wrong output shape of Exercise 4.3, by the shape returned.
@@ -474,48 +448,35 @@ def check_lstm_classifier(LSTMClassifier: Any) -> None:
     hint = "the classification layer's in_features should be the LSTM's hidden size"
     for X in (X1, X3):
         out, calls = trace(ex, model, X, in_features_hint=hint)
-        ensure_registered(ex, calls)
         B, shape = X.shape[1], tuple(getattr(out, "shape", ()))
-        ensure(
-            ex, torch.is_tensor(out) and shape == (B, N_CLASSES),
-            f"for input of shape {tuple(X.shape)} the model returned {describe(out)} but "
-            f"should return the shape ({B}, {N_CLASSES}){_shape_hint(shape, B)}.")
+        ensure(ex, torch.is_tensor(out) and shape == (B, N_CLASSES),
+               f"for input of shape {tuple(X.shape)} the model returned {describe(out)} but "
+               f"should return the shape ({B}, {N_CLASSES}){_shape_hint(shape, B)}.")
     # Layers run as layer.forward(x) escape the hooks: fall back on the registered ones.
     modules = [c.module for c in calls] + list(model.modules())
     lstm = next((m for m in modules if isinstance(m, nn.RNNBase)), None)
     ensure(ex, lstm is not None, "the model has no nn.LSTM: create one in __init__.")
-    ensure(
-        ex, isinstance(lstm, nn.LSTM),
-        f"the model runs an nn.{type(lstm).__name__} where the exercise asks for an nn.LSTM.")
+    ensure(ex, isinstance(lstm, nn.LSTM),
+           f"the model runs an nn.{type(lstm).__name__} where the exercise asks for an nn.LSTM.")
     for size, want, what in [(lstm.input_size, N_FEATURES, "input features per step"),
                              (lstm.hidden_size, N_HIDDEN, "hidden units")]:
         ensure(ex, size == want, f"the LSTM has {size} {what} but should have {want}.")
     linears = [c for c in calls if isinstance(c.module, nn.Linear)]
-    head = (
-        linears[-1].module
-        if linears
-        else next((m for m in modules if isinstance(m, nn.Linear)), None)
-    )
-    ensure(ex, head is not None, "the model has no nn.Linear layer to classify with.")
-    ensure(
-        ex, (head.in_features, head.out_features) == (N_HIDDEN, N_CLASSES),
-        f"the last linear layer maps {head.in_features} features to {head.out_features}, "
-        f"but it should read the LSTM's {N_HIDDEN} hidden units and give one score per "
-        f"class, {N_CLASSES}.")
+    ensure(ex, bool(linears), "the model has no nn.Linear layer to classify with.")
+    head = linears[-1].module
+    ensure(ex, (head.in_features, head.out_features) == (N_HIDDEN, N_CLASSES),
+           f"the last linear layer maps {head.in_features} features to {head.out_features}, "
+           f"but it should read the LSTM's {N_HIDDEN} hidden units and give one score per "
+           f"class, {N_CLASSES}.")
     reference = copy.deepcopy(lstm)
     reference.batch_first = False  # the input's own layout, (seq_len, batch, features)
     with torch.no_grad():
         states, (h_n, c_n) = reference(X3)  # (T, B, H), (layers, B, H) twice
-        table, reads = MISTAKES[ex], [states[-1], torch.relu(states[-1]), torch.tanh(states[-1])]
-        if linears:  # what the classification layer reads
-            got = linears[-1].input
-            if torch.is_tensor(got) and got.shape[:2] == states.shape[:2]:
-                got = got[-1]  # a linear layer on every step, the last row kept
-        else:  # the model's output, from a layer that the hooks did not see
-            got, reads = out.detach(), [head(r) for r in reads]
-            table = [(lambda *a, r=r: head(r(*a)), s) for r, s in table]
+    reads, got = [states[-1], torch.relu(states[-1]), torch.tanh(states[-1])], linears[-1].input
+    if torch.is_tensor(got) and got.shape[:2] == states.shape[:2]:
+        got = got[-1]  # a linear layer on every step, the last row kept
     if not any(same(got, r, 1e-5, 1e-6) for r in reads):
-        name_mistake(ex, got, table, states, h_n, c_n, rtol=1e-5, atol=1e-6)
+        name_mistake(ex, got, MISTAKES[ex], states, h_n, c_n, rtol=1e-5, atol=1e-6)
         raise CheckFailed(
             ex, "the classification layer should read the LSTM's output at the last time step, "
             "out[-1] (equal to the final hidden state h_n[-1]).")
@@ -539,21 +500,18 @@ def check_clip_by_global_norm(clip_by_global_norm: Any) -> None:
         name = f"clip_by_global_norm(grads, max_norm={max_norm})"
         given = [g.copy() for g in grads]
         got = call(ex, clip_by_global_norm, given, max_norm)
-        ensure(
-            ex, same(given, grads, 0, 0),
-            f"{name} changed the arrays passed to it: return new, scaled arrays.")
+        ensure(ex, same(given, grads, 0, 0),
+               f"{name} changed the arrays passed to it: return new, scaled arrays.")
         want, want_norm = _torch_clip(grads, max_norm)
         if same(got, (want, want_norm), 1e-5, 1e-9):
             continue
         name_mistake(ex, got, MISTAKES[ex], grads, max_norm, rtol=1e-5, atol=1e-9)
-        ensure(
-            ex, isinstance(got, tuple | list) and len(got) == 2 and len(got[0]) == len(grads),
-            f"{name} should return a pair (clipped, total_norm), clipped a list of "
-            f"{len(grads)} arrays, but returned {describe(got)}.")
+        ensure(ex, isinstance(got, tuple | list) and len(got) == 2 and len(got[0]) == len(grads),
+               f"{name} should return a pair (clipped, total_norm), clipped a list of "
+               f"{len(grads)} arrays, but returned {describe(got)}.")
         total = as_number(ex, "total_norm", got[1])
-        ensure(
-            ex, same(total, want_norm, 1e-6),
-            f"the total_norm of {name} is {total:.6g} but should be {want_norm:.6g}.")
+        ensure(ex, same(total, want_norm, 1e-6),
+               f"the total_norm of {name} is {total:.6g} but should be {want_norm:.6g}.")
         for i, (g, w) in enumerate(zip(got[0], want, strict=True)):
             name = f"clipped[{i}] of {name}"
             compare_arrays(ex, name, g, w, rtol=1e-5, atol=1e-9, check_dtype=False)
@@ -592,28 +550,24 @@ def check_tbptt(train_tbptt: Any) -> None:
         attached = [h for h in model.states_in if isinstance(h, torch.Tensor)]
         ensure(ex, not any(h.requires_grad for h in attached), DETACH)
         raise
-    ensure(
-        ex, bool(model.states_in),
-        "train_tbptt never calls the model: run model(x, h) on each chunk.")
+    ensure(ex, bool(model.states_in),
+           "train_tbptt never calls the model: run model(x, h) on each chunk.")
     params = _flat_parameters(model)
     want, want_losses = _trained(initial, _tbptt(), X, Y)
     if not same(params, want, 1e-5, 1e-6):
         wrong = [(_trained(initial, w, X, Y)[0], s) for w, s in MISTAKES[ex]]
         name_mistake(ex, params, [(w, s) for w, s in wrong if w is not None], atol=1e-6)
-        raise CheckFailed(
-            ex, "after training, the parameters differ from those of the reference loop: "
-            "for each chunk do zero_grad, forward, loss, backward, step, once each.")
+        raise CheckFailed(ex, "after training, the parameters differ from those of the "
+                          "reference loop: for each chunk do zero_grad, forward, loss, "
+                          "backward, step, once each.")
     n = len(want_losses)
-    ensure(
-        ex, isinstance(losses, list | tuple)
-        and len(losses) == n
-        and not any(torch.is_tensor(v) and v.requires_grad for v in losses),
-        f"train_tbptt should return a list of {n} floats, loss.item() for every chunk (a "
-        f"tensor would keep its graph alive), but returned {describe(losses)}.")
-    ensure(
-        ex, same([as_number(ex, "a loss", v) for v in losses], want_losses, 1e-4, 1e-6),
-        "the parameters are trained right but the returned losses are not the chunks' "
-        "losses, one loss.item() per chunk.")
+    ensure(ex, isinstance(losses, list | tuple) and len(losses) == n
+           and not any(torch.is_tensor(v) and v.requires_grad for v in losses),
+           f"train_tbptt should return a list of {n} floats, loss.item() for every chunk (a "
+           f"tensor would keep its graph alive), but returned {describe(losses)}.")
+    ensure(ex, same([as_number(ex, "a loss", v) for v in losses], want_losses, 1e-4, 1e-6),
+           "the parameters are trained right but the returned losses are not the chunks' "
+           "losses, one loss.item() per chunk.")
     passed(ex, f"{n} chunks, one step each, the state carried over and detached; the "
            "parameters match the reference loop.")
 
@@ -650,31 +604,29 @@ def check_beam_search(beam_search_step: Any, best_hypothesis: Any) -> None:
     ex = "4.6"
     cases = _beam_cases(exercise_rng(ex))
     for beams, log_probs, k, eos in cases:
-        name = f"beam_search_step on {len(beams)} beams with k={k}" + (
-            f" and eos={eos}" if eos is not None else ""
-        )
+        name = f"beam_search_step on {len(beams)} beams with k={k}"
+        name += "" if eos is None else f" and eos={eos}"
         got = call(ex, beam_search_step, list(beams), log_probs.copy(), k, eos)
         want = _beam()(beams, log_probs, k, eos)
         if same(got, want, 1e-9, 1e-12):
             continue
         name_mistake(ex, got, MISTAKES[ex], beams, log_probs, k, eos, rtol=1e-9, atol=1e-12)
-        ensure(
-            ex, isinstance(got, list | tuple) and len(got) == len(want),
-            f"{name} returns {describe(got)}, but it should return a list of {len(want)} "
-            "(tokens, score) pairs: the k best candidates, or all when there are fewer.")
+        ensure(ex, isinstance(got, list | tuple) and len(got) == len(want),
+               f"{name} returns {describe(got)}, but it should return a list of {len(want)} "
+               "(tokens, score) pairs: the k best candidates, or all when there are fewer.")
         missed = next((b for b in want if not any(same(b, g) for g in got)), want[0])
-        raise CheckFailed(
-            ex, f"{name} misses the candidate {missed[0]} with the score {missed[1]:.6g}, one "
-            "of the k best: add each token's log-probability to its beam's score.")
+        raise CheckFailed(ex, f"{name} misses the candidate {missed[0]} with the score "
+                          f"{missed[1]:.6g}, one of the k best: add each token's "
+                          "log-probability to its beam's score.")
     for hypotheses in HYPOTHESES:
         name = f"best_hypothesis({hypotheses})"
         got = call(ex, best_hypothesis, list(hypotheses))
         if same(got, max(hypotheses, key=_mean), 1e-9, 1e-12):
             continue
         name_mistake(ex, got, MISTAKES[f"{ex} best"], hypotheses)
-        raise CheckFailed(
-            ex, f"{name} returns {got!r}, but it should return the hypothesis with the "
-            "highest mean log-probability per token, score / len(tokens).")
+        raise CheckFailed(ex, f"{name} returns {got!r}, but it should return the hypothesis "
+                          "with the highest mean log-probability per token, score / "
+                          "len(tokens).")
     passed(ex, f"beam_search_step matches the reference on {len(cases)} cases (ties and "
            "finished beams included), and best_hypothesis normalises by length.")
 
@@ -686,21 +638,9 @@ def check_lstm_shapes(shapes: Any) -> None:
     check_keys(ex, "shapes", shapes, LSTM_SHAPES, example, "one tuple")
     name_mistake(ex, shapes, [(w, s) for w, s in MISTAKES[ex] if w != LSTM_SHAPES])
     for key, want in LSTM_SHAPES.items():
-        compare_shape(
-            ex, f"shapes[{key!r}]",
-            shapes[key],
-            want,
-            reveal=False,
-            hint=SHAPE_HINTS[key])
+        compare_shape(ex, f"shapes[{key!r}]", shapes[key], want, reveal=False,
+                      hint=SHAPE_HINTS[key])
     passed(ex, "Run the next cell to see the shapes you predicted.")
-
-
-def _echo_data(T: int, B: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """A random sequence X (T, B, 1) and its echo Y, X delayed by DELAY steps."""
-    X = torch.randn(T, B, 1)
-    Y = torch.zeros_like(X)
-    Y[DELAY:] = X[:-DELAY]
-    return X, Y
 
 
 def check_echo(model: Any, k: Any) -> None:
@@ -710,19 +650,15 @@ def check_echo(model: Any, k: Any) -> None:
     ensure(ex, 1 <= k <= MAX_CHUNK, f"k is {k}, but the exercise asks for chunks of 1 to "
            f"{MAX_CHUNK} steps: the question is how short they can be.")
     with torch_seed(48):
-        X, Y = _echo_data(300, 32)
+        X = torch.randn(300, 32, 1)  # (T, B, 1); the targets are X, DELAY steps late
     out = run_trained(ex, model, X)
     y_hat = out[0] if isinstance(out, tuple) else out
-    ensure(
-        ex, torch.is_tensor(y_hat) and y_hat.shape == X.shape,
-        f"for an input of shape {tuple(X.shape)} the model should return predictions of "
-        f"that shape (and its state) but returned {describe(y_hat)}.")
-    loss = float(((y_hat.float().cpu() - Y)[DELAY:] ** 2).mean())
-    advice = (
-        "think about which inputs and targets share a chunk, then try longer chunks."
-        if k <= DELAY
-        else "train it for more passes, or check the training cell."
-    )
+    ensure(ex, torch.is_tensor(y_hat) and y_hat.shape == X.shape,
+           f"for an input of shape {tuple(X.shape)} the model should return predictions of "
+           f"that shape (and its state) but returned {describe(y_hat)}.")
+    loss = float(((y_hat.float().cpu()[DELAY:] - X[:-DELAY]) ** 2).mean())
+    advice = ("think about which inputs and targets share a chunk, then try longer chunks."
+              if k <= DELAY else "train it for more passes, or check the training cell.")
     ensure(ex, loss < GOOD_LOSS, f"trained with chunks of k = {k} steps, the model's loss "
            f"on a new sequence is {loss:.3f}, not below {GOOD_LOSS}: {advice}")
     passed(ex, f"With chunks of {k} steps the model echoes the input {DELAY} steps late: "
