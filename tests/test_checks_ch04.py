@@ -9,7 +9,6 @@ import numpy as np
 import torch
 from checks_helpers import WrongLayers, chapter_tests, failure
 from torch import nn
-from torch.nn import functional as F
 
 from dlbook.checks import ch04
 
@@ -52,49 +51,12 @@ def count_closed_form(kind, D, H, num_layers=1, bidirectional=False):
     return np.int64(first + (num_layers - 1) * n * g * H * (n * H + H + 2))
 
 
-class BatchFirstClassifier(nn.Module):
-    """The head defined first, batch_first=True with a permute, h_n[-1], .forward."""
-
-    def __init__(self):
-        super().__init__()
-        self.head = nn.Linear(50, 7)
-        self.rnn = nn.LSTM(input_size=10, hidden_size=50, batch_first=True)
-
-    def forward(self, x):
-        _, (h, _) = self.rnn.forward(x.permute(1, 0, 2))
-        return self.head(h[-1])
-
-
-class StackedClassifier(nn.Module):
-    """Two stacked layers with dropout, a ReLU on h_n[-1]."""
-
-    def __init__(self):
-        super().__init__()
-        self.rnn = nn.LSTM(input_size=10, hidden_size=50, num_layers=2, dropout=0.2)
-        self.drop = nn.Dropout(0.3)
-        self.lin = nn.Linear(50, 7)
-
-    def forward(self, x):
-        _, (hidden_state, _) = self.rnn(x)
-        return self.lin(self.drop(F.relu(hidden_state[-1])))
-
-
 def count_by_shapes(kind, D, H, num_layers=1, bidirectional=False):  # every parameter's shape
     rows, directions, shapes = {"rnn": 1, "lstm": 4, "gru": 3}[kind] * H, 1 + bidirectional, []
     for layer in range(num_layers):
         n_in = D if layer == 0 else directions * H
         shapes += [(rows, n_in), (rows, H), (rows,), (rows,)] * directions
     return sum(math.prod(shape) for shape in shapes)
-
-
-class EveryStepClassifier(nn.Module):  # the linear layer on every step, the last row kept
-    def __init__(self, n_features=10, hidden_size=50, n_classes=7):
-        super().__init__()
-        self.lstm = nn.LSTM(n_features, hidden_size)
-        self.classifier = nn.Linear(hidden_size, n_classes)
-
-    def forward(self, x):
-        return self.classifier(self.lstm(x)[0])[-1]
 
 
 def clip_torch(grads, max_norm):  # One flat tensor, no epsilon, a tuple and a tensor norm.
@@ -183,6 +145,42 @@ class PerfectEcho(nn.Module):
         return y, h
 
 
+def bilstm(read, **options):
+    """A BiLSTMClassifier whose linear layer reads ``read(out, h_n, c_n)``; options for its LSTM."""
+
+    class Classifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(10, 50, **{"bidirectional": True, **options})
+            with torch.no_grad():  # the width of what the linear layer reads
+                out, (h_n, c_n) = self.lstm(torch.zeros(3, 2, 10))
+            self.fc = nn.Linear(read(out, h_n, c_n).shape[-1], 7)
+
+        def forward(self, x):
+            out, (h_n, c_n) = self.lstm(x)
+            return self.fc(read(out, h_n, c_n))
+
+    return Classifier
+
+
+def both_states(out, h_n, c_n):
+    """What the reference classifier reads: each direction's final state, side by side."""
+    return torch.cat([h_n[0], h_n[1]], dim=1)
+
+
+class BatchFirstClassifier(nn.Module):
+    """The head defined first, batch_first=True with a permute, the directions swapped."""
+
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Linear(100, 7)
+        self.rnn = nn.LSTM(input_size=10, hidden_size=50, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        _, (h, _) = self.rnn.forward(x.permute(1, 0, 2))
+        return self.head(torch.cat((h[1], h[0]), dim=-1))
+
+
 SHAPES = {"out": (3, 7, 10), "h_n": (4, 3, 5), "c_n": (4, 3, 5)}
 
 RIGHT = [
@@ -190,9 +188,12 @@ RIGHT = [
     (ch04.check_rnn_numpy, rnn_step, rnn_forward_torch),
     (ch04.check_rnn_param_count, count_closed_form),
     (ch04.check_rnn_param_count, count_by_shapes),
-    (ch04.check_lstm_classifier, BatchFirstClassifier),
-    (ch04.check_lstm_classifier, StackedClassifier),
-    (ch04.check_lstm_classifier, EveryStepClassifier),
+    (ch04.check_bilstm_classifier, bilstm(both_states)),
+    (ch04.check_bilstm_classifier, BatchFirstClassifier),
+    (ch04.check_bilstm_classifier,  # two layers, dropout, the halves of out at either end
+     bilstm(lambda out, h, c: torch.cat([out[-1, :, :50], out[0, :, 50:]], 1), num_layers=2,
+            dropout=0.2)),
+    (ch04.check_bilstm_classifier, bilstm(lambda out, h_n, c: h_n.transpose(0, 1).flatten(1))),
     (ch04.check_clip_by_global_norm, clip_torch),
     (ch04.check_clip_by_global_norm, clip_if),
     (ch04.check_tbptt, tbptt_split),
@@ -206,34 +207,18 @@ RIGHT = [
 ]
 
 
-def reading(read):
-    """An LSTM classifier whose head reads ``read(out, h_n, c_n)``, two layers deep."""
-
-    class Classifier(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lstm = nn.LSTM(10, 50, num_layers=2)
-            self.fc = nn.Linear(50, 7)
-
-        def forward(self, x):
-            out, (h_n, c_n) = self.lstm(x)
-            return self.fc(read(out, h_n, c_n))
-
-    return Classifier
-
-
 CALLS = {
     "4.1": lambda wrong: ch04.check_rnn_numpy(wrong, rnn_forward_torch),
     "4.1 forward": lambda wrong: ch04.check_rnn_numpy(rnn_step_einsum, wrong),
     "4.2": ch04.check_rnn_param_count,
-    "4.3": lambda read: ch04.check_lstm_classifier(reading(read)),
+    "4.3": lambda read: ch04.check_bilstm_classifier(bilstm(read)),
     "4.4": ch04.check_clip_by_global_norm,
     "4.5": ch04.check_tbptt,
     "4.6": lambda wrong: ch04.check_beam_search(wrong, best_by_argmax),
     "4.6 best": lambda wrong: ch04.check_beam_search(beam_argsort, wrong),
     "4.7": ch04.check_lstm_shapes,
 }
-JUNK_FOR = [ch04.check_lstm_classifier, *CALLS.values(), lambda junk: ch04.check_echo(junk, junk)]
+JUNK_FOR = [ch04.check_bilstm_classifier, *CALLS.values(), lambda junk: ch04.check_echo(junk, junk)]
 SECRETS = {"4.2": [f" {count_closed_form(*case)}" for case in ch04.COUNT_CASES]}
 
 
@@ -266,28 +251,23 @@ def count_built(kind, D, H, num_layers=1, bidirectional=False):
     return sum(p.numel() for p in layer.parameters())
 
 
-class Gru(EveryStepClassifier):
+class Gru(nn.Module):
     def __init__(self):
         super().__init__()
-        self.lstm = nn.GRU(10, 50)
+        self.gru, self.fc = nn.GRU(10, 50, bidirectional=True), nn.Linear(100, 7)
+
+    def forward(self, x):
+        return self.fc(torch.cat(list(self.gru(x)[1]), dim=1))
 
 
 class Listed(nn.Module):
     def __init__(self):
         super().__init__()
-        self.layers = [nn.LSTM(10, 50), nn.Linear(50, 7)]
+        self.layers = [nn.LSTM(10, 50, bidirectional=True), nn.Linear(100, 7)]  # a plain list
 
     def forward(self, x):
-        return self.layers[1](self.layers[0](x)[0][-1])
-
-
-class BatchFirstNoPermute(EveryStepClassifier):
-    def __init__(self):
-        super().__init__()
-        self.lstm = nn.LSTM(10, 50, batch_first=True)
-
-    def forward(self, x):
-        return self.classifier(self.lstm(x)[0][:, -1])
+        out, (h_n, c_n) = self.layers[0](x)
+        return self.layers[1](both_states(out, h_n, c_n))
 
 
 OTHERS = [
@@ -300,10 +280,13 @@ OTHERS = [
      "is 641, which is too large"),
     (ch04.check_rnn_param_count, (count_built,), "builds a layer to count its parameters"),
     (ch04.check_rnn_param_count, (lambda *a: 859.5,), "should be a whole number"),
-    (ch04.check_lstm_classifier, (Gru,), "runs an nn.GRU where"),
-    (ch04.check_lstm_classifier, (Listed,), "nn.ModuleList"),
-    (ch04.check_lstm_classifier, (BatchFirstNoPermute,), "with batch_first=True"),
-    (ch04.check_lstm_classifier, (WrongLayers,), "raised RuntimeError"),
+    (ch04.check_bilstm_classifier, (Gru,), "runs an nn.GRU where"),
+    (ch04.check_bilstm_classifier, (Listed,), "nn.ModuleList"),
+    (ch04.check_bilstm_classifier, (bilstm(lambda o, h_n, c: h_n[-1], bidirectional=False),),
+     "one direction only"),
+    (ch04.check_bilstm_classifier, (bilstm(both_states, batch_first=True),),
+     "with batch_first=True"),
+    (ch04.check_bilstm_classifier, (WrongLayers,), "raised RuntimeError"),
     (ch04.check_clip_by_global_norm, (in_place_clip,), "changed the arrays"),
     (ch04.check_tbptt, (lambda *a: [torch.tensor(v, requires_grad=True) for v in tbptt_split(*a)],),
      "graph alive"),

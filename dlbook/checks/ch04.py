@@ -113,9 +113,10 @@ def _counting(gates=None, biases=2, upper="both", directions=None, layers=None):
     return rnn_param_count
 
 
-# --- Exercise 4.3: an LSTM classifier -------------------------------------------------
+# --- Exercise 4.3: a bidirectional LSTM classifier -----------------------------------
 
 N_FEATURES, N_HIDDEN, N_CLASSES, SEQ_LEN = 10, 50, 7, 15
+BOTH = "concatenate the final states of both directions, torch.cat([h_n[-2], h_n[-1]], dim=1)"
 
 # --- Exercise 4.4: clipping gradients by their global norm ----------------------------
 
@@ -295,18 +296,26 @@ MISTAKES = {
          "weights."),
     ],
     "4.3": [  # what the classification layer reads, from out, h_n and c_n
+        (lambda out, h_n, c_n: out[-1],
+         "the classification layer reads out[-1], whose backward half has read only the last "
+         "step, where the backward direction starts: take that direction's final state from "
+         "h_n[-1] (or out[0]) and the forward direction's from h_n[-2]."),
         (lambda out, h_n, c_n: out[0],
-         "the classification layer reads the first time step, out[0]: read the last, out[-1] (or "
-         "h_n[-1]), which has seen the whole sequence."),
-        (lambda out, h_n, c_n: out.mean(0),
-         "the classification layer reads the average of the LSTM's outputs over time: read the "
-         "last time step, out[-1] (or h_n[-1])."),
-        (lambda out, h_n, c_n: c_n[-1],
-         "the classification layer reads the cell state c_n: the LSTM returns (out, (h_n, c_n)), "
-         "and the hidden state is h_n."),
-        (lambda out, h_n, c_n: h_n[0],
-         "the classification layer reads h_n[0], the final state of the first layer: read the top "
-         "layer's, h_n[-1]."),
+         f"the classification layer reads out[0], whose forward half has read only the first "
+         f"step: {BOTH}."),
+        (lambda out, h_n, c_n: h_n[-1],
+         f"the classification layer reads the backward direction's final state alone: {BOTH}."),
+        (lambda out, h_n, c_n: h_n[-2],
+         f"the classification layer reads the forward direction's final state alone: {BOTH}."),
+        (lambda out, h_n, c_n: h_n[-2] + h_n[-1],
+         f"the classification layer reads the sum of the two directions' states, which mixes "
+         f"them before it can weigh them: {BOTH}."),
+        (lambda out, h_n, c_n: h_n.reshape(h_n.shape[1], -1),
+         "h_n.view(batch, -1) mixes the sequences of the batch, since h_n has the shape "
+         "(num_directions, batch, hidden_size): concatenate h_n[-2] and h_n[-1] instead."),
+        (lambda out, h_n, c_n: torch.cat([c_n[-2], c_n[-1]], dim=1),
+         "the classification layer reads the cell states c_n: the LSTM returns (out, (h_n, "
+         "c_n)), and the hidden states are h_n."),
     ],
     "4.4": [
         (_clipping(per_array=True),
@@ -425,64 +434,50 @@ def check_rnn_param_count(rnn_param_count: Any) -> None:
     passed("4.2", f"All {len(COUNT_CASES)} counts match PyTorch's layers.")
 
 
-#: Hints for a wrong output shape of Exercise 4.3, by the shape returned.
-def _shape_hint(shape: tuple, batch: int) -> str:
-    return {
-        (SEQ_LEN, batch, N_CLASSES): ": it classifies every time step; keep only the "
-        "last one, out[-1]",
-        (SEQ_LEN, N_CLASSES): ": one row per time step, so the batch and time axes are "
-        "swapped somewhere; with batch_first=True the LSTM reads the time steps as the "
-        "batch (keep the default layout, or permute the input)",
-        (1, batch, N_CLASSES): ": h_n has shape (num_layers, batch, hidden_size), so take h_n[-1]",
-        (N_CLASSES,): ": keep the batch axis, even for one sequence (no squeeze())",
-    }.get(shape, "")
-
-
-def check_lstm_classifier(LSTMClassifier: Any) -> None:
-    """Check Exercise 4.3: the layers the forward pass calls, and what the head reads."""
+def check_bilstm_classifier(BiLSTMClassifier: Any) -> None:
+    """Check Exercise 4.3: the LSTM the forward pass runs and what the classifier reads."""
     ex = "4.3"
-    model = build_model(ex, LSTMClassifier, "LSTMClassifier", 43)
-    model.eval()  # dropout, if any, would hide which state the classifier reads
+    model = build_model(ex, BiLSTMClassifier, "BiLSTMClassifier", 43)
+    model.eval()  # dropout, if any, would hide which states the classifier reads
     with torch_seed(43):
         X1, X3 = torch.rand((SEQ_LEN, 1, N_FEATURES)), torch.rand((SEQ_LEN, 3, N_FEATURES))
-    hint = "the classification layer's in_features should be the LSTM's hidden size"
-    for X in (X1, X3):
-        out, calls = trace(ex, model, X, in_features_hint=hint)
+    for X in (X1, X3):  # one sequence, then three
+        out, calls = trace(ex, model, X, in_features_hint="the classification layer's "
+                           f"in_features should be 2 * hidden_size: {BOTH}")
         B, shape = X.shape[1], tuple(getattr(out, "shape", ()))
-        ensure(ex, torch.is_tensor(out) and shape == (B, N_CLASSES),
-               f"for input of shape {tuple(X.shape)} the model returned {describe(out)} but "
-               f"should return the shape ({B}, {N_CLASSES}){_shape_hint(shape, B)}.")
-    # Layers run as layer.forward(x) escape the hooks: fall back on the registered ones.
-    modules = [c.module for c in calls] + list(model.modules())
-    lstm = next((m for m in modules if isinstance(m, nn.RNNBase)), None)
+        hint = {(SEQ_LEN, B, N_CLASSES): ": it classifies every time step, but the sequence "
+                "once, from the final states", (2, B, N_CLASSES): f": {BOTH}",
+                (SEQ_LEN, N_CLASSES): ": one row per time step, so the batch and time axes are "
+                "swapped somewhere; with batch_first=True the LSTM reads the time steps as the "
+                "batch (keep the default layout, or permute the input)"}.get(shape, "")
+        ensure(ex, torch.is_tensor(out) and shape == (B, N_CLASSES), f"for input of shape "
+               f"{tuple(X.shape)} the model returned {describe(out)} but should return the "
+               f"shape ({B}, {N_CLASSES}){hint}.")
+    # A layer run as layer.forward(x) escapes the hooks: fall back on the registered ones.
+    lstm = next((m for m in [c.module for c in calls] + list(model.modules())
+                 if isinstance(m, nn.RNNBase)), None)
     ensure(ex, lstm is not None, "the model has no nn.LSTM: create one in __init__.")
     ensure(ex, isinstance(lstm, nn.LSTM),
            f"the model runs an nn.{type(lstm).__name__} where the exercise asks for an nn.LSTM.")
+    ensure(ex, lstm.bidirectional, "the LSTM reads the sequence in one direction only: create "
+           "it with bidirectional=True.")
     for size, want, what in [(lstm.input_size, N_FEATURES, "input features per step"),
                              (lstm.hidden_size, N_HIDDEN, "hidden units")]:
         ensure(ex, size == want, f"the LSTM has {size} {what} but should have {want}.")
     linears = [c for c in calls if isinstance(c.module, nn.Linear)]
     ensure(ex, bool(linears), "the model has no nn.Linear layer to classify with.")
-    head = linears[-1].module
-    ensure(ex, (head.in_features, head.out_features) == (N_HIDDEN, N_CLASSES),
-           f"the last linear layer maps {head.in_features} features to {head.out_features}, "
-           f"but it should read the LSTM's {N_HIDDEN} hidden units and give one score per "
-           f"class, {N_CLASSES}.")
     reference = copy.deepcopy(lstm)
     reference.batch_first = False  # the input's own layout, (seq_len, batch, features)
     with torch.no_grad():
-        states, (h_n, c_n) = reference(X3)  # (T, B, H), (layers, B, H) twice
-    reads, got = [states[-1], torch.relu(states[-1]), torch.tanh(states[-1])], linears[-1].input
-    if torch.is_tensor(got) and got.shape[:2] == states.shape[:2]:
-        got = got[-1]  # a linear layer on every step, the last row kept
-    if not any(same(got, r, 1e-5, 1e-6) for r in reads):
+        states, (h_n, c_n) = reference(X3)  # (T, B, 2H), (2 * num_layers, B, H) twice
+    got, ends = linears[-1].input, [h_n[-2], h_n[-1]]  # either order of the directions
+    if not any(same(got, torch.cat(pair, dim=1), 1e-5, 1e-6) for pair in (ends, ends[::-1])):
         name_mistake(ex, got, MISTAKES[ex], states, h_n, c_n, rtol=1e-5, atol=1e-6)
-        raise CheckFailed(
-            ex, "the classification layer should read the LSTM's output at the last time step, "
-            "out[-1] (equal to the final hidden state h_n[-1]).")
+        raise CheckFailed(ex, f"the classification layer should read the final state of each "
+                          f"direction: {BOTH}.")
     gradients_reach(ex, model, run_model(ex, model, X3))
-    passed(ex, f"An LSTM read at the last step and {N_CLASSES} class scores; gradients reach "
-           f"all {sum(p.numel() for p in model.parameters()):,} parameters.")
+    passed(ex, f"The classifier reads both directions' final states; gradients reach all "
+           f"{sum(p.numel() for p in model.parameters()):,} parameters.")
 
 
 def check_clip_by_global_norm(clip_by_global_norm: Any) -> None:
