@@ -53,19 +53,15 @@ def vae_loss_module(recon_x, x, mu, logvar):  # nn.BCELoss as a module, x flatte
     return nn.BCELoss(reduction="sum")(recon_x, x.flatten(1)) + kl_distributions(mu, logvar)
 
 
-def make_decoder(latent_dim, hidden_dim=400):
-    return nn.Sequential(
-        nn.Linear(latent_dim, hidden_dim),
-        nn.ReLU(),
-        nn.Linear(hidden_dim, 784),
-        nn.Sigmoid(),
-    )
+def make_decoder(latent_dim, hidden_dim=400, logits=False):
+    layers = [nn.Linear(latent_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, 784)]
+    return nn.Sequential(*layers, *([] if logits else [nn.Sigmoid()]))
 
 
 class Decoder(nn.Module):
-    """The output layer defined first, functional ReLU and sigmoid."""
+    """The output layer defined first, functions for the ReLU and the end."""
 
-    def __init__(self, latent_dim, hidden_dim=400, between=F.relu, end=torch.sigmoid):
+    def __init__(self, latent_dim, hidden_dim, between, end):
         super().__init__()
         self.out = nn.Linear(hidden_dim, 784)
         self.hidden = nn.Linear(latent_dim, hidden_dim)
@@ -75,15 +71,23 @@ class Decoder(nn.Module):
         return self.end(self.out(self.between(self.hidden(z))))
 
 
-class ClampDecoder(nn.Module):
-    """clamp(min=0) for the ReLU, called through forward by its caller."""
+def maker(relu=F.relu, for_bce=torch.sigmoid, for_logits=lambda scores: scores):
+    """A make_decoder of Decoders with ``relu`` between, ending in ``for_bce`` or ``for_logits``."""
+    return lambda latent_dim, hidden_dim=400, logits=False: Decoder(
+        latent_dim, hidden_dim, relu, for_logits if logits else for_bce)
 
-    def __init__(self, latent_dim, hidden_dim):
+
+class ClampDecoder(nn.Module):
+    """clamp(min=0) for the ReLU, an if in forward, layers in a ModuleList."""
+
+    def __init__(self, latent_dim, hidden_dim=400, logits=False):
         super().__init__()
         self.layers = nn.ModuleList([nn.Linear(latent_dim, hidden_dim), nn.Linear(hidden_dim, 784)])
+        self.logits = logits
 
     def forward(self, z):
-        return self.layers[1](self.layers[0](z).clamp(min=0)).sigmoid()
+        scores = self.layers[1](self.layers[0](z).clamp(min=0))
+        return scores if self.logits else scores.sigmoid()
 
 
 @torch.no_grad()
@@ -136,8 +140,8 @@ RIGHT = [
     (ch06.check_vae_loss, vae_loss_by_hand),
     (ch06.check_vae_loss, vae_loss_module),
     (ch06.check_make_decoder, make_decoder),
-    (ch06.check_make_decoder, Decoder),
-    (ch06.check_make_decoder, lambda latent, hidden_dim=400: ClampDecoder(latent, hidden_dim)),
+    (ch06.check_make_decoder, maker()),
+    (ch06.check_make_decoder, ClampDecoder),
     (ch06.check_generate, generate_eye),
     (ch06.check_generate, generate_scatter),
     (ch06.check_know_nothing, 784 * math.log(2)),
@@ -152,10 +156,9 @@ CALLS = {
     "6.2": ch06.check_reparameterize,
     "6.3": ch06.check_kl_divergence,
     "6.4": ch06.check_vae_loss,
-    "6.5": lambda between: ch06.check_make_decoder(
-        lambda latent, hidden_dim=400: Decoder(latent, hidden_dim, between=between)),
-    "6.5 end": lambda end: ch06.check_make_decoder(
-        lambda latent, hidden_dim=400: Decoder(latent, hidden_dim, end=end)),
+    "6.5": lambda between: ch06.check_make_decoder(maker(relu=between)),
+    "6.5 end": lambda end: ch06.check_make_decoder(maker(for_bce=end)),
+    "6.5 logits": lambda end: ch06.check_make_decoder(maker(for_logits=end)),
     "6.6": ch06.check_generate,
     "6.7": ch06.check_know_nothing,
 }
@@ -185,8 +188,8 @@ def count_built(*sizes):
     return sum(p.numel() for p in nn.Linear(sizes[0], sizes[1]).parameters())
 
 
-def unflattened(latent, hidden_dim=400):
-    return nn.Sequential(make_decoder(latent, hidden_dim), nn.Unflatten(1, (1, 28, 28)))
+def unflattened(latent, hidden_dim=400, logits=False):
+    return nn.Sequential(make_decoder(latent, hidden_dim, logits), nn.Unflatten(1, (1, 28, 28)))
 
 
 OTHERS = [
@@ -207,13 +210,13 @@ OTHERS = [
     (ch06.check_kl_divergence, (lambda mu, lv: mu.sum(),), "but should be"),
     (ch06.check_vae_loss, (lambda r, x, mu, lv: F.binary_cross_entropy(r, x, reduction="sum"),),
      "flatten x first"),
-    (ch06.check_make_decoder, (lambda latent, hidden_dim=400: make_decoder(latent),),
-     "use the argument hidden_dim"),
+    (ch06.check_make_decoder, (lambda latent, hidden_dim=400, logits=False: make_decoder(
+        latent, logits=logits),), "use the argument hidden_dim"),
     (ch06.check_make_decoder, (lambda *a, **k: nn.Sequential,), "should return a module"),
     (ch06.check_make_decoder, (unflattened,), "flat images"),
-    (ch06.check_make_decoder,
-     (lambda latent, hidden_dim=400: Decoder(latent, hidden_dim, between=torch.tanh),),
-     "should come a ReLU"),
+    (ch06.check_make_decoder, (maker(relu=torch.tanh),), "should come a ReLU"),
+    (ch06.check_make_decoder, (lambda latent, hidden_dim=400: make_decoder(latent, hidden_dim),),
+     "unexpected keyword argument 'logits'"),
     (ch06.check_generate, (lambda d, digit, n, latent, classes=10: None,),
      "should call the decoder"),
     (ch06.check_generate, (lambda *a, **k: generate_eye(*a, **k).view(-1, 784),),

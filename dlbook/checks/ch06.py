@@ -202,10 +202,16 @@ MISTAKES = {
          "the decoder has no non-linearity between its two linear layers, so together they act as "
          "one: put a ReLU between them."),
     ],
-    "6.5 end": [  # what the decoder returns, from the last linear layer's output
+    "6.5 end": [  # what a decoder for F.binary_cross_entropy returns, from the logits
         (lambda logits: logits,
-         "the decoder returns the last linear layer's outputs, which are not probabilities: end "
-         "with a sigmoid."),
+         "make_decoder(..., logits=False) returns the last linear layer's outputs, which are not "
+         "probabilities, as F.binary_cross_entropy wants: end with a sigmoid."),
+    ],
+    "6.5 logits": [  # what a decoder for F.binary_cross_entropy_with_logits returns
+        (torch.sigmoid,
+         "make_decoder(..., logits=True) ends with a sigmoid, but "
+         "F.binary_cross_entropy_with_logits applies one itself: return the last linear "
+         "layer's outputs as they are."),
     ],
     "6.6": [
         (_generating(code="none"),
@@ -375,39 +381,38 @@ def check_vae_loss(vae_loss: Any) -> None:
 
 
 def check_make_decoder(make_decoder: Any) -> None:
-    """Check Exercise 6.5: the layers the decoder calls, their sizes and effects."""
+    """Check Exercise 6.5: the layers each decoder calls, and an output that suits its loss."""
     ex = "6.5"
-    for latent, hidden in [(20, None), (2, None), (5, 64)]:
-        kwargs = {} if hidden is None else {"hidden_dim": hidden}
-        name = f"make_decoder({latent}" + (f", hidden_dim={hidden})" if hidden else ")")
+    for latent, hidden, logits in [(20, 0, False), (2, 0, True), (5, 64, False), (3, 8, True)]:
+        kwargs = {k: v for k, v in [("hidden_dim", hidden), ("logits", logits)] if v}
+        name = f"make_decoder({', '.join([str(latent)] + [f'{k}={v}' for k, v in kwargs.items()])})"
         with torch_seed(65):
             decoder = call(ex, make_decoder, latent, **kwargs)
             z = torch.randn(24, latent)
-        ensure(ex, isinstance(decoder, nn.Module),
-               f"{name} should return a module, such as nn.Sequential(...), but returned "
-               f"{describe(decoder)}.")
+        ensure(ex, isinstance(decoder, nn.Module), f"{name} should return a module, such as "
+               f"nn.Sequential(...), but returned {describe(decoder)}.")
         out, calls = trace(ex, decoder, z)
         linears = [c for c in calls if isinstance(c.module, nn.Linear)]
         sizes = [(c.module.in_features, c.module.out_features) for c in linears]
         want = [(latent, hidden or 400), (hidden or 400, N_PIXELS)]
-        ensure(ex, sizes == want,
-               f"the decoder built by {name} runs nn.Linear layers of sizes {sizes} (in, "
-               f"out), but it should run two: latent_dim -> hidden_dim ({want[0]}) and "
-               f"hidden_dim -> 784" + (": use the argument hidden_dim." if hidden else "."))
+        ensure(ex, sizes == want, f"the decoder built by {name} runs nn.Linear layers of sizes "
+               f"{sizes} (in, out), but it should run two: latent_dim -> hidden_dim ({want[0]}) "
+               f"and hidden_dim -> 784" + (": use the argument hidden_dim." if hidden else "."))
         first, second = linears
         if not same(second.input, relu(first.output), 1e-5, 1e-6):
             name_mistake(ex, second.input, MISTAKES[ex], first.output, atol=1e-6)
             raise CheckFailed(ex, "between the two linear layers should come a ReLU.")
-        ensure(ex, torch.is_tensor(out) and out.shape == (24, N_PIXELS),
-               f"on z of shape (24, {latent}) the decoder returned {describe(out)}, but "
-               "it should return flat images of shape (24, 784), as the loss expects; "
-               "reshape them only to show them.")
-        if not same(out, torch.sigmoid(second.output), 1e-5, 1e-6):
-            name_mistake(ex, out, MISTAKES[f"{ex} end"], second.output, atol=1e-6)
-            raise CheckFailed(ex, "the decoder should return the sigmoid of the last linear layer.")
+        ensure(ex, torch.is_tensor(out) and out.shape == (24, N_PIXELS), f"on z of shape (24, "
+               f"{latent}) the decoder returned {describe(out)}, but it should return flat "
+               "images of shape (24, 784), as the loss expects; reshape them only to show them.")
+        if not same(out, second.output if logits else torch.sigmoid(second.output), 1e-5, 1e-6):
+            table = MISTAKES[f"{ex} logits" if logits else f"{ex} end"]
+            name_mistake(ex, out, table, second.output, atol=1e-6)
+            raise CheckFailed(ex, f"{name} should return the last linear layer's outputs"
+                              + ("." if logits else ", squashed by a sigmoid."))
         gradients_reach(ex, decoder, out)
     passed(ex, "make_decoder builds latent_dim -> hidden_dim -> 784 decoders with a ReLU "
-           "between and a sigmoid at the end, for latent sizes 20, 2 and 5.")
+           "between, and ends with a sigmoid only for F.binary_cross_entropy.")
 
 
 def _generated(ex: str, fn: Callable, case: tuple, student: bool = True) -> tuple:
