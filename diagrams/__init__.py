@@ -32,6 +32,8 @@ NAMES = [
     "padding_mask",
     "seq2seq_attention",
     "transformer_block",
+    "norm_placement",
+    "encoder_decoder_transformer",
     "autoencoder",
     "vae",
     "reparameterisation",
