@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 from dlbook.checks import CheckFailed
 
@@ -80,13 +79,3 @@ def chapter_tests(right: list, calls: dict, mistakes: dict, junk_for: Iterable, 
              test_other_wrong_answers_are_explained, test_junk_gets_one_line]
     return {test.__name__: test for test in tests}
 
-
-class WrongLayers(nn.Module):
-    """A model with none of the layers any exercise asks for."""
-
-    def __init__(self):
-        super().__init__()
-        self.hidden = nn.Linear(3, 2)
-
-    def forward(self, x):
-        return self.hidden(x)

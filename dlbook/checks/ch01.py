@@ -51,70 +51,56 @@ def _accumulating() -> Callable:
 
 
 MISTAKES = {
-    "1.1": [
-        ([[5 * i + j for i in range(7)] for j in range(5)],
-         "M has 5 rows of 7: build one row per i in range(7), with one number per j."),
-        ([[5 * j + i for j in range(5)] for i in range(7)],
-         "M[i][j] should be 5 * i + j: multiply the row index i by 5, not j."),
-        ([[30 + j for j in range(5)]] * 7,
-         "every row of M holds the last row's numbers: one list object was appended 7 times, so "
-         "create a new inner list for every i."),
-        (list(range(35)),
-         "M is one flat list of 35 numbers: append each row to M as a list of its own."),
-    ],
-    "1.4": [
-        (lambda idx, n: np.eye(n)[idx].T,
-         "one_hot returns the transpose: one row per sample, one column per class."),
-        (lambda idx, n: np.eye(idx.max() + 1)[idx],
-         "one_hot takes the number of classes from idx.max() + 1: use n_classes, since a batch "
-         "need not contain the largest class."),
-        (lambda idx, n: np.isin(np.arange(n), idx)[None].repeat(len(idx), 0) * 1.0,
-         "one_hot sets whole columns to 1: index rows and columns together, out[np.arange(N), "
-         "idx] = 1."),
-    ],
-    "1.5": [
-        (lambda X: (X - X.mean(0)) / X.std(0, ddof=1),
-         "you divided by the sample standard deviation (ddof=1): use X.std(axis=0), which "
-         "divides by N."),
-        (lambda X: (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True),
-         "standardize works on each row: take the mean and std of each column (axis=0)."),
-        (lambda X: (X - X.mean()) / X.std(),
-         "standardize uses the mean and std of the whole array: take them per column."),
-        (lambda X: X - X.mean(0),
-         "the columns have mean 0 but not standard deviation 1: divide by X.std(axis=0)."),
-        (lambda X: (X - X.mean(0)) / X.var(0),
-         "standardize divides by the variance: divide by its square root, the std."),
-    ],
-    "1.6": [
-        (lambda X, Y: np.sqrt(((X[:, None] - Y[None]) ** 2).sum(-1)),
-         "pairwise_sq_distances gives distances, not squared ones: drop the square root."),
-        (lambda X, Y: (X**2).sum(1)[:, None] + (Y**2).sum(1) - X @ Y.T,
-         "the cross term misses its 2: |x - y|^2 = |x|^2 + |y|^2 - 2 x.y."),
-        (lambda X, Y: ((X[:, None] - Y[None]) ** 2).sum(1),
-         "the squares are summed over the wrong axis: sum over the features, the last."),
-    ],
-    "1.7": [
-        (lambda a, device: torch.tensor(a, dtype=torch.float32, device=device), COPIES),
-        (lambda a, device: torch.from_numpy(a).to(device),
-         "to_tensor keeps the array's dtype: convert it to torch.float32."),
-    ],
-    "1.8": [
-        (lambda X, y, w: -_mse_numpy(X, y, w),
-         "mse_grad has the wrong sign: the residual is X @ w - y, prediction minus target."),
-        (lambda X, y, w: _mse_numpy(X, y, w) / 2,
-         "mse_grad is half the gradient: the square gives a factor 2."),
-        (lambda X, y, w: _mse_numpy(X, y, w) * len(y),
-         "mse_grad is N times too large: the loss is a mean, so divide by N."),
-        (lambda X, y, w: 2 * (X @ w - y).mean() * X.mean(0),
-         "mse_grad averages the residuals and the inputs separately: average their products, "
-         "X.T @ residual / N."),
-    ],
+    "1.1": [([[5 * i + j for i in range(7)] for j in range(5)],
+             "M has 5 rows of 7: build one row per i in range(7), with one number per j."),
+            ([[5 * j + i for j in range(5)] for i in range(7)],
+             "M[i][j] should be 5 * i + j: multiply the row index i by 5, not j."),
+            ([[30 + j for j in range(5)]] * 7,
+             "every row of M holds the last row's numbers: one list object was appended 7 "
+             "times, so create a new inner list for every i."),
+            (list(range(35)),
+             "M is one flat list of 35 numbers: append each row to M as a list of its own.")],
+    "1.4": [(lambda idx, n: np.eye(n)[idx].T,
+             "one_hot returns the transpose: one row per sample, one column per class."),
+            (lambda idx, n: np.eye(idx.max() + 1)[idx],
+             "one_hot takes the number of classes from idx.max() + 1: use n_classes, since a "
+             "batch need not contain the largest class."),
+            (lambda idx, n: np.isin(np.arange(n), idx)[None].repeat(len(idx), 0) * 1.0,
+             "one_hot sets whole columns to 1: index rows and columns together, "
+             "out[np.arange(N), idx] = 1.")],
+    "1.5": [(lambda X: (X - X.mean(0)) / X.std(0, ddof=1),
+             "you divided by the sample standard deviation (ddof=1): use X.std(axis=0), which "
+             "divides by N."),
+            (lambda X: (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True),
+             "standardize works on each row: take the mean and std of each column (axis=0)."),
+            (lambda X: (X - X.mean()) / X.std(),
+             "standardize uses the mean and std of the whole array: take them per column."),
+            (lambda X: X - X.mean(0),
+             "the columns have mean 0 but not standard deviation 1: divide by X.std(axis=0)."),
+            (lambda X: (X - X.mean(0)) / X.var(0),
+             "standardize divides by the variance: divide by its square root, the std.")],
+    "1.6": [(lambda X, Y: np.sqrt(((X[:, None] - Y[None]) ** 2).sum(-1)),
+             "pairwise_sq_distances gives distances, not squared ones: drop the square root."),
+            (lambda X, Y: (X**2).sum(1)[:, None] + (Y**2).sum(1) - X @ Y.T,
+             "the cross term misses its 2: |x - y|^2 = |x|^2 + |y|^2 - 2 x.y."),
+            (lambda X, Y: ((X[:, None] - Y[None]) ** 2).sum(1),
+             "the squares are summed over the wrong axis: sum over the features, the last.")],
+    "1.7": [(lambda a, device: torch.tensor(a, dtype=torch.float32, device=device), COPIES),
+            (lambda a, device: torch.from_numpy(a).to(device),
+             "to_tensor keeps the array's dtype: convert it to torch.float32.")],
+    "1.8": [(lambda X, y, w: -_mse_numpy(X, y, w),
+             "mse_grad has the wrong sign: the residual is X @ w - y, prediction minus target."),
+            (lambda X, y, w: _mse_numpy(X, y, w) / 2,
+             "mse_grad is half the gradient: the square gives a factor 2."),
+            (lambda X, y, w: _mse_numpy(X, y, w) * len(y),
+             "mse_grad is N times too large: the loss is a mean, so divide by N."),
+            (lambda X, y, w: 2 * (X @ w - y).mean() * X.mean(0),
+             "mse_grad averages the residuals and the inputs separately: average their "
+             "products, X.T @ residual / N.")],
     "1.9": [(_accumulating(), PILES_UP)],
-    "1.10": [
-        (2.0, "2 is the gradient of the second backward alone: backward adds to .grad."),
-        (6.0, "6 is the gradient of the first backward alone: the second one adds to it."),
-        (9.0, "9 is the value of x ** 2, not a gradient: the derivative of x ** 2 is 2x."),
-    ],
+    "1.10": [(2.0, "2 is the gradient of the second backward alone: backward adds to .grad."),
+             (6.0, "6 is the gradient of the first backward alone: the second one adds to it."),
+             (9.0, "9 is the value of x ** 2, not a gradient: the derivative of x ** 2 is 2x.")],
 }
 
 

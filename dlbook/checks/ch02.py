@@ -485,89 +485,73 @@ def _softmax_global_max(Z: np.ndarray) -> np.ndarray:
 
 MISTAKES: dict[str, list[tuple[Any, str]]] = {
     "2.1": _worked_mistakes(),
-    "2.2 forward": [
-        (lambda X, p: _net13(X, p, swap=True),
-         "h1 should use the sigmoid and h2 the tanh, not the other way round."),
-    ],
-    "2.2": [
-        (lambda X, y, p: _grad13(X, y, p, "dsigmoid"),
-         "the derivative of the sigmoid is sigmoid(z) * (1 - sigmoid(z)), not sigmoid(z)."),
-        (lambda X, y, p: _grad13(X, y, p, "dtanh"),
-         "the derivative of tanh is 1 - tanh(z)**2: the tanh is squared."),
-        (lambda X, y, p: _grad13(X, y, p, "mean"),
-         "L is half the sum over the samples, not the mean: do not divide by N."),
-        (lambda X, y, p: _grad13(X, y, p, "double"),
-         "the gradient is twice too large: the 1/2 in L cancels the 2 of the square."),
-        (lambda X, y, p: _grad13(X, y, p, "sign"),
-         "the gradient has the wrong sign: the residual is f - y, prediction minus target."),
-    ],
-    "2.3": [
-        (lambda X, W, b, dY: (dY @ W, X.T @ dY, dY.sum(0)),
-         "dW has the shape of W transposed: a gradient has the shape of what it is the gradient "
-         "of, so dW = dY.T @ X."),
-        (lambda X, W, b, dY: (dY @ W, dY.T @ X, dY.mean(0)),
-         "db is the average of the rows of dY but should be their sum: every sample adds its "
-         "own contribution to the gradient of b."),
-        (lambda X, W, b, dY: (dY @ W, dY.T @ X, dY.sum(1)),
-         "db sums dY over the wrong axis: sum over the samples, axis 0."),
-    ],
-    "2.4 softmax": [
-        (lambda Z: np.exp(Z) / np.exp(Z).sum(1, keepdims=True),
-         "softmax gives nan or inf for logits as large as 1000: subtract each row's maximum "
-         "before np.exp (this does not change the result)."),
-        (_softmax_global_max,
-         "softmax subtracts one maximum for the whole array, so rows far below it give 0 / 0: "
-         "subtract each row's own maximum (axis=1, keepdims=True)."),
-        (lambda Z: np.exp(Z - Z.max(0)) / np.exp(Z - Z.max(0)).sum(0),
-         "softmax normalises each column: each row (one sample) should sum to 1 over the "
-         "classes, so sum along axis=1."),
-    ],
-    "2.4": [
-        (lambda Z, y: _cross_entropy(Z, y, "sum"),
-         "the loss and dZ are sums over the batch: return the mean, divide both by N."),
-        (lambda Z, y: _cross_entropy(Z, y, "dz_sum"),
-         "dZ is N times too large: the loss is the mean over the batch, so divide softmax(Z) - "
-         "one_hot(y) by N."),
-        (lambda Z, y: _cross_entropy(Z, y, "sign"),
-         "the loss has the wrong sign: the cross-entropy is minus the mean log-probability of "
-         "the true classes."),
-    ],
-    "2.5": [
-        (lambda f, x, eps: _numerical(f, x, eps, one_sided=True),
-         "numerical_gradient uses a one-sided difference: the central difference (f(x + eps) - "
-         "f(x - eps)) / (2 * eps) is far more accurate."),
-        (lambda f, x, eps: 2 * _numerical(f, x, eps),
-         "numerical_gradient is twice too large: divide by 2 * eps, the distance between x - "
-         "eps and x + eps."),
-    ],
+    "2.2 forward": [(lambda X, p: _net13(X, p, swap=True),
+                     "h1 should use the sigmoid and h2 the tanh, not the other way round.")],
+    "2.2": [(lambda X, y, p: _grad13(X, y, p, "dsigmoid"),
+             "the derivative of the sigmoid is sigmoid(z) * (1 - sigmoid(z)), not sigmoid(z)."),
+            (lambda X, y, p: _grad13(X, y, p, "dtanh"),
+             "the derivative of tanh is 1 - tanh(z)**2: the tanh is squared."),
+            (lambda X, y, p: _grad13(X, y, p, "mean"),
+             "L is half the sum over the samples, not the mean: do not divide by N."),
+            (lambda X, y, p: _grad13(X, y, p, "double"),
+             "the gradient is twice too large: the 1/2 in L cancels the 2 of the square."),
+            (lambda X, y, p: _grad13(X, y, p, "sign"),
+             "the gradient has the wrong sign: the residual is f - y, prediction minus target.")],
+    "2.3": [(lambda X, W, b, dY: (dY @ W, X.T @ dY, dY.sum(0)),
+             "dW has the shape of W transposed: a gradient has the shape of what it is the "
+             "gradient of, so dW = dY.T @ X."),
+            (lambda X, W, b, dY: (dY @ W, dY.T @ X, dY.mean(0)),
+             "db is the average of the rows of dY but should be their sum: every sample adds "
+             "its own contribution to the gradient of b."),
+            (lambda X, W, b, dY: (dY @ W, dY.T @ X, dY.sum(1)),
+             "db sums dY over the wrong axis: sum over the samples, axis 0.")],
+    "2.4 softmax": [(lambda Z: np.exp(Z) / np.exp(Z).sum(1, keepdims=True),
+                     "softmax gives nan or inf for logits as large as 1000: subtract each "
+                     "row's maximum before np.exp (this does not change the result)."),
+                    (_softmax_global_max,
+                     "softmax subtracts one maximum for the whole array, so rows far below it "
+                     "give 0 / 0: subtract each row's own maximum (axis=1, keepdims=True)."),
+                    (lambda Z: np.exp(Z - Z.max(0)) / np.exp(Z - Z.max(0)).sum(0),
+                     "softmax normalises each column: each row (one sample) should sum to 1 "
+                     "over the classes, so sum along axis=1.")],
+    "2.4": [(lambda Z, y: _cross_entropy(Z, y, "sum"),
+             "the loss and dZ are sums over the batch: return the mean, divide both by N."),
+            (lambda Z, y: _cross_entropy(Z, y, "dz_sum"),
+             "dZ is N times too large: the loss is the mean over the batch, so divide "
+             "softmax(Z) - one_hot(y) by N."),
+            (lambda Z, y: _cross_entropy(Z, y, "sign"),
+             "the loss has the wrong sign: the cross-entropy is minus the mean log-probability "
+             "of the true classes.")],
+    "2.5": [(lambda f, x, eps: _numerical(f, x, eps, one_sided=True),
+             "numerical_gradient uses a one-sided difference: the central difference "
+             "(f(x + eps) - f(x - eps)) / (2 * eps) is far more accurate."),
+            (lambda f, x, eps: 2 * _numerical(f, x, eps),
+             "numerical_gradient is twice too large: divide by 2 * eps, the distance between x "
+             "- eps and x + eps.")],
     "2.6": [(_ext_variant(v), s) for v, s in [
         ("list", NOT_REGISTERED.format("Embedding")), ("unused", UNUSED), ("mixed", MIXED_UP),
         ("no_relu", NO_RELU), ("softmax", SQUASHED)]],
-    "2.7": [
-        (_train_variant("no_zero_grad"),
-         "gradients pile up from batch to batch: call optimizer.zero_grad() before each "
-         "loss.backward()."),
-        (_train_variant("zero_grad_late"),
-         "the parameters did not change: call optimizer.zero_grad() before loss.backward(), not "
-         "between it and optimizer.step()."),
-        (_train_variant("no_train_mode"),
-         "the model trained in evaluation mode: call model.train() before the loop (batch norm "
-         "and dropout behave differently in the two modes)."),
-        (_train_variant("sum"),
-         "each epoch's loss is the sum of its batch losses: return their average."),
-        (_train_variant("last"),
-         "each epoch's loss is that of its last batch only: return the average over all its "
-         "batches."),
-        (_train_variant("tensors"), LOSS_TENSOR),
-    ],
+    "2.7": [(_train_variant("no_zero_grad"),
+             "gradients pile up from batch to batch: call optimizer.zero_grad() before each "
+             "loss.backward()."),
+            (_train_variant("zero_grad_late"),
+             "the parameters did not change: call optimizer.zero_grad() before "
+             "loss.backward(), not between it and optimizer.step()."),
+            (_train_variant("no_train_mode"),
+             "the model trained in evaluation mode: call model.train() before the loop "
+             "(batch norm and dropout behave differently in the two modes)."),
+            (_train_variant("sum"),
+             "each epoch's loss is the sum of its batch losses: return their average."),
+            (_train_variant("last"),
+             "each epoch's loss is that of its last batch only: return the average over all "
+             "its batches."),
+            (_train_variant("tensors"), LOSS_TENSOR)],
     "2.9": [(_dropout_variant(v), s) for v, s in [
         ("eval", EVAL_CHANGES), ("keeps_p", KEEPS_P), ("rows", WHOLE_ROWS),
         ("unscaled", NOT_SCALED), ("times", TIMES), ("by_p", BY_P), ("same", SAME_MASK)]],
-    "2.10": [
-        (0.1,
-         "0.1 is the probability the model gives each class: the loss is minus its natural "
-         "logarithm."),
-        (1.0, "the cross-entropy uses the natural logarithm: -ln(1/10), not -log10(1/10)."),
-        (0.0, "an untrained model is not right by chance: its loss is far from 0."),
-    ],
+    "2.10": [(0.1,
+              "0.1 is the probability the model gives each class: the loss is minus its "
+              "natural logarithm."),
+             (1.0, "the cross-entropy uses the natural logarithm: -ln(1/10), not -log10(1/10)."),
+             (0.0, "an untrained model is not right by chance: its loss is far from 0.")],
 }

@@ -359,57 +359,49 @@ def _conv_variant(variant: str) -> Any:
     return conv2d_unfold
 
 
-# fmt: off
 SOBEL = np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
 MISTAKES: dict[str, list[tuple[Any, str]]] = {
-    "3.1 edge": [
-        (-SOBEL, MIRRORED),
-        (SOBEL.T, SIDEWAYS),
-        (np.array([[0.0, 0, 1]] * 3), f"edge_kernel {FLAT}"),
-    ],
-    "3.1 diagonal": [
-        (np.fliplr(3 * np.eye(3) - 1), OTHER_DIAGONAL),
-        (np.eye(3), f"diagonal_kernel {FLAT}"),
-        (3 * np.eye(3)[:, [1, 1, 1]] - 1, UPRIGHT),
-    ],
-    "3.3 conv": [
-        (lambda i, o, k, bias=True: o * k * k + o * bias,
-         "conv2d_params leaves out the input channels: each filter spans all in_channels, so it "
-         "has in_channels * kernel_size * kernel_size weights."),
-        (lambda i, o, k, bias=True: i * o * k + o * bias,
-         "conv2d_params counts kernel_size weights per channel, but a kernel_size x kernel_size "
-         "kernel has kernel_size * kernel_size of them."),
-        (lambda i, o, k, bias=True: i * o * k * k + i * bias,
-         "conv2d_params counts one bias per input channel, but there is one per filter."),
-        (lambda i, o, k, bias=True: i * o * k * k,
-         "conv2d_params leaves out the biases: each filter has one, unless bias=False."),
-        (lambda i, o, k, bias=True: i * o * k * k + o,
-         "conv2d_params counts biases although bias=False."),
-    ],
-    "3.3 linear": [
-        (lambda i, o, bias=True: i * o,
-         "linear_params leaves out the biases: each output has one."),
-        (lambda i, o, bias=True: i * o + i * bias,
-         "linear_params counts one bias per input, but there is one per output."),
-        (lambda i, o, bias=True: i * o + o, "linear_params counts biases although bias=False."),
-    ],
-    "3.4": [
-        (lambda X, k, s=None: _pool(X, k, s, F.avg_pool2d),
-         "max_pool2d takes the mean of each window: max pooling keeps its largest value."),
-        (lambda X, k, s=None: -_pool(-X, k, s),
-         "max_pool2d takes the smallest value of each window instead of the largest."),
-        (lambda X, k, s=None: np.maximum(_pool(X, k, s), 0),
-         "max_pool2d is never below 0, although some windows hold only negative numbers: start "
-         "from the window's own values (window.max()), not from 0."),
-        (lambda X, k, s=None: _pool(X, k, 1),
-         "max_pool2d moves the window one pixel at a time: it should move stride pixels, and "
-         "stride defaults to kernel_size."),
-        (lambda X, k, s=None: _pool(X, k, s, ceil_mode=True),
-         "max_pool2d keeps a last window that does not fit: like PyTorch, drop it (round the "
-         "number of windows down)."),
-        (lambda X, k, s=None: np.broadcast_to(_pool(X, k, s).max(0), _pool(X, k, s).shape),
-         "max_pool2d takes the maximum over all channels: pool each channel on its own."),
-    ],
+    "3.1 edge": [(-SOBEL, MIRRORED),
+                 (SOBEL.T, SIDEWAYS),
+                 (np.array([[0.0, 0, 1]] * 3), f"edge_kernel {FLAT}")],
+    "3.1 diagonal": [(np.fliplr(3 * np.eye(3) - 1), OTHER_DIAGONAL),
+                     (np.eye(3), f"diagonal_kernel {FLAT}"),
+                     (3 * np.eye(3)[:, [1, 1, 1]] - 1, UPRIGHT)],
+    "3.3 conv": [(lambda i, o, k, bias=True: o * k * k + o * bias,
+                  "conv2d_params leaves out the input channels: each filter spans all "
+                  "in_channels, so it has in_channels * kernel_size * kernel_size weights."),
+                 (lambda i, o, k, bias=True: i * o * k + o * bias,
+                  "conv2d_params counts kernel_size weights per channel, but a kernel_size x "
+                  "kernel_size kernel has kernel_size * kernel_size of them."),
+                 (lambda i, o, k, bias=True: i * o * k * k + i * bias,
+                  "conv2d_params counts one bias per input channel, but there is one per "
+                  "filter."),
+                 (lambda i, o, k, bias=True: i * o * k * k,
+                  "conv2d_params leaves out the biases: each filter has one, unless "
+                  "bias=False."),
+                 (lambda i, o, k, bias=True: i * o * k * k + o,
+                  "conv2d_params counts biases although bias=False.")],
+    "3.3 linear": [(lambda i, o, bias=True: i * o,
+                    "linear_params leaves out the biases: each output has one."),
+                   (lambda i, o, bias=True: i * o + i * bias,
+                    "linear_params counts one bias per input, but there is one per output."),
+                   (lambda i, o, bias=True: i * o + o,
+                    "linear_params counts biases although bias=False.")],
+    "3.4": [(lambda X, k, s=None: _pool(X, k, s, F.avg_pool2d),
+             "max_pool2d takes the mean of each window: max pooling keeps its largest value."),
+            (lambda X, k, s=None: -_pool(-X, k, s),
+             "max_pool2d takes the smallest value of each window instead of the largest."),
+            (lambda X, k, s=None: np.maximum(_pool(X, k, s), 0),
+             "max_pool2d is never below 0, although some windows hold only negative numbers: "
+             "start from the window's own values (window.max()), not from 0."),
+            (lambda X, k, s=None: _pool(X, k, 1),
+             "max_pool2d moves the window one pixel at a time: it should move stride pixels, "
+             "and stride defaults to kernel_size."),
+            (lambda X, k, s=None: _pool(X, k, s, ceil_mode=True),
+             "max_pool2d keeps a last window that does not fit: like PyTorch, drop it "
+             "(round the number of windows down)."),
+            (lambda X, k, s=None: np.broadcast_to(_pool(X, k, s).max(0), _pool(X, k, s).shape),
+             "max_pool2d takes the maximum over all channels: pool each channel on its own.")],
     "3.5": [(_conv_variant(v), s) for v, s in [
         ("flip", "conv2d_unfold flips the kernel: deep-learning libraries compute a "
          "cross-correlation, so use the weights as they are."),
@@ -423,16 +415,13 @@ MISTAKES: dict[str, list[tuple[Any, str]]] = {
     "3.6": [(_cnn_variant(v), s) for v, s in [
         ("list", NOT_REGISTERED.format("Conv2d")), ("swapped", SWAPPED), ("no_relu_1", NO_RELU_1),
         ("flat", FLAT_BATCH), ("no_relu_2", NO_RELU_2), ("max", MAX_POOL)]],
-    "3.7": [
-        (8,
-         "8 leaves out the stride of the pooling: after it, each step of the last convolution "
-         "moves 2 input pixels, so its 3x3 kernel adds 2 * 2 = 4, not 2."),
-        (7,
-         "7 leaves out the pooling: its 2x2 window adds a pixel and doubles the step of "
-         "everything after it."),
-        (9,
-         "9 adds up the kernel sizes: each 3x3 convolution widens the view by 2 pixels (times "
-         "the stride of what comes before), not by 3."),
-    ],
+    "3.7": [(8,
+             "8 leaves out the stride of the pooling: after it, each step of the last "
+             "convolution moves 2 input pixels, so its 3x3 kernel adds 2 * 2 = 4, not 2."),
+            (7,
+             "7 leaves out the pooling: its 2x2 window adds a pixel and doubles the step of "
+             "everything after it."),
+            (9,
+             "9 adds up the kernel sizes: each 3x3 convolution widens the view by 2 pixels "
+             "(times the stride of what comes before), not by 3.")],
 }
-# fmt: on

@@ -246,159 +246,142 @@ SHAPE_HINTS = {
 DELAY, MAX_CHUNK, GOOD_LOSS = 5, 10, 0.1
 
 
-# fmt: off
 MISTAKES = {
-    "4.1": [
-        (_no("b_hh"), f"the new state leaves out b_hh: {TWO_BIASES}."),
-        (_no("b_ih"), f"the new state leaves out b_ih: {TWO_BIASES}."),
-        (_no("b_ih", "b_hh"), f"the new state leaves out both bias vectors: {TWO_BIASES}."),
-        (lambda x, h, W_ih, W_hh, b_ih, b_hh: np.tanh(W_ih @ x + W_hh @ h + b_ih + b_hh),
-         "the weights multiply the inputs as column vectors (W_ih @ x_t): with one row per "
-         "sequence, write x_t @ W_ih.T and h_prev @ W_hh.T."),
-        (lambda *a: _step(*a, transpose=False),
-         "the previous state is multiplied by W_hh instead of its transpose: with one row per "
-         "sequence, the recurrent term is h_prev @ W_hh.T."),
-        (lambda *a: _step(*a, act=lambda z: np.maximum(z, 0)),
-         "the new state uses a ReLU, but nn.RNN's default non-linearity is tanh."),
-        (lambda *a: _step(*a, act=lambda z: z),
-         "the new state has no non-linearity: wrap the sum in np.tanh."),
-    ],
-    "4.1 forward": [
-        (_forward(_step, from_zeros=True),
-         "rnn_forward starts from zeros: start the recurrence from the given h0."),
-        (_shifted,
-         "rnn_forward lists h0 and leaves out the last state: states[t] should be the state after "
-         "reading X[t], as in nn.RNN's output."),
-        (_aliased,
-         "every time step of states holds the last state: the loop writes each new state into the "
-         "same array, so store a new array at every step."),
-    ],
-    "4.2": [
-        (_counting(gates=1),
-         "the count has one set of weights per layer, as for a plain RNN, but an LSTM stacks four "
-         "gates' weights (input, forget, cell, output) and a GRU three (reset, update, new)."),
-        (_counting(biases=1),
-         "the count has one bias vector per layer and direction, but PyTorch has two, bias_ih and "
-         "bias_hh."),
-        (_counting(biases=0),
-         "the count leaves out the biases: each layer and direction has bias_ih and bias_hh."),
-        (_counting(upper="one"),
-         "the layers above the first get hidden_size inputs, but in a bidirectional RNN they read "
-         "both directions' states, 2 * hidden_size features."),
-        (_counting(upper="input"),
-         "every layer gets input_size inputs, but only the first reads x_t: the layers above read "
-         "the hidden states of the layer below."),
-        (_counting(directions=1),
-         "the count has one direction, but a bidirectional RNN has its own weights for each of its "
-         "two directions."),
-        (_counting(layers=1),
-         "the count has only the first layer, but each of the num_layers layers has its own "
-         "weights."),
-    ],
-    "4.3": [  # what the classification layer reads, from out, h_n and c_n
-        (lambda out, h_n, c_n: out[-1],
-         "the classification layer reads out[-1], whose backward half has read only the last "
-         "step, where the backward direction starts: take that direction's final state from "
-         "h_n[-1] (or out[0]) and the forward direction's from h_n[-2]."),
-        (lambda out, h_n, c_n: out[0],
-         f"the classification layer reads out[0], whose forward half has read only the first "
-         f"step: {BOTH}."),
-        (lambda out, h_n, c_n: h_n[-1],
-         f"the classification layer reads the backward direction's final state alone: {BOTH}."),
-        (lambda out, h_n, c_n: h_n[-2],
-         f"the classification layer reads the forward direction's final state alone: {BOTH}."),
-        (lambda out, h_n, c_n: h_n[-2] + h_n[-1],
-         f"the classification layer reads the sum of the two directions' states, which mixes "
-         f"them before it can weigh them: {BOTH}."),
-        (lambda out, h_n, c_n: h_n.reshape(h_n.shape[1], -1),
-         "h_n.view(batch, -1) mixes the sequences of the batch, since h_n has the shape "
-         "(num_directions, batch, hidden_size): concatenate h_n[-2] and h_n[-1] instead."),
-        (lambda out, h_n, c_n: torch.cat([c_n[-2], c_n[-1]], dim=1),
-         "the classification layer reads the cell states c_n: the LSTM returns (out, (h_n, "
-         "c_n)), and the hidden states are h_n."),
-    ],
-    "4.4": [
-        (_clipping(per_array=True),
-         "each array is clipped by its own norm: compute one norm over all arrays together and "
-         "scale them all by the same factor."),
-        (lambda grads, m: ([np.clip(g, -m, m) for g in grads], _clipping()(grads, m)[1]),
-         "each value is clipped to [-max_norm, max_norm]: scale all arrays by max_norm / "
-         "total_norm instead, which keeps the gradient's direction."),
-        (_clipping(always=True),
-         "gradients whose norm is below max_norm are scaled too: leave those unchanged."),
-        (_clipping(norm=lambda gs: sum(np.linalg.norm(g) for g in gs)),
-         "total_norm adds up the arrays' norms, but the global norm is the square root of the sum "
-         "of all squared entries."),
-        (lambda grads, m: (_clipping()(grads, m)[0], sum(np.sum(g**2) for g in grads)),
-         "total_norm is the sum of squares: take its square root."),
-        (_clipping(report="after"),
-         "total_norm is the norm after clipping: return the norm before."),
-    ],
-    "4.5": [
-        (_tbptt(zero="between"),
-         "after training, the parameters are unchanged: take optimizer.step() after each chunk's "
-         "backward pass, with zero_grad() before the backward pass, not between backward and "
-         "step."),
-        (_tbptt(zero="never"),
-         "gradients pile up from chunk to chunk: call optimizer.zero_grad() before each backward "
-         "pass."),
-        (_tbptt(carry=False),
-         "the hidden state is reset at every chunk: pass the state the model returns for one chunk "
-         "on to the next, detached."),
-        (_tbptt(detach=False), DETACH),
-        (_tbptt(k=TBPTT_T),
-         "the model runs once on the whole sequence: split it into chunks of k time steps, X[start "
-         ": start + k]."),
-        (_tbptt(drop_last=True),
-         "the last, shorter chunk is left out: when k does not divide the length, the last chunk "
-         "holds the remaining steps."),
-        (_tbptt(zero="once", step="end"),
-         "there is one optimizer step for the whole sequence: zero the gradients and take a step "
-         "for every chunk."),
-    ],
-    "4.6": [
-        (_beam(score="token"),
-         "each candidate is scored by its new token alone: add the token's log-probability to its "
-         "beam's score."),
-        (_beam(finished="extend"),
-         f"a finished beam is extended: {FINISHED}, with its score."),
-        (_beam(finished="drop"),
-         f"a finished beam is dropped: {FINISHED}, with its score."),
-        (_beam(per_beam=True, cut=False),
-         "the k best of each beam are kept: keep the k best of all candidates together."),
-        (_beam(cut=False), "all candidates are returned: keep only the k best."),
-        (_beam(order="worst"),
-         "the lowest-scoring candidates are kept: sort by score, highest first."),
-        (_beam(order="ties reversed"),
-         "ties are broken in the wrong order: among equal scores, the candidate from the earlier "
-         "beam comes first, and within a beam the smaller token id (a stable sort keeps that "
-         "order)."),
-    ],
-    "4.6 best": [
-        (lambda hs: max(hs, key=lambda h: h[1]),
-         "best_hypothesis picks the highest total log-probability, which favours short hypotheses: "
-         "compare score / len(tokens) instead."),
-        (lambda hs: max(reversed(hs), key=_mean),
-         "best_hypothesis picks the later of two hypotheses with the same mean score: on ties, "
-         "return the first."),
-        (lambda hs: (lambda h: (h[0], _mean(h)))(max(hs, key=_mean)),
-         "best_hypothesis changes the score it returns: return the pair (tokens, score) as it was "
-         "given."),
-    ],
-    "4.7": [
-        ({**LSTM_SHAPES, "h_n": (3, 4, 5), "c_n": (3, 4, 5)},
-         "h_n and c_n are never batch-first: batch_first=True changes the layout of the input and "
-         "of out only."),
-        ({**LSTM_SHAPES, "out": (3, 7, 5)},
-         "out puts the states of both directions side by side: its last dimension is 2 * "
-         "hidden_size."),
-        ({**LSTM_SHAPES, "h_n": (2, 3, 5), "c_n": (2, 3, 5)},
-         "h_n and c_n hold one final state per layer and per direction, num_layers * 2 of them."),
-        ({**LSTM_SHAPES, "out": (7, 3, 10)},
-         "with batch_first=True, out has the batch axis first, like the input."),
-    ],
+    "4.1": [(_no("b_hh"), f"the new state leaves out b_hh: {TWO_BIASES}."),
+            (_no("b_ih"), f"the new state leaves out b_ih: {TWO_BIASES}."),
+            (_no("b_ih", "b_hh"), f"the new state leaves out both bias vectors: {TWO_BIASES}."),
+            (lambda x, h, W_ih, W_hh, b_ih, b_hh: np.tanh(W_ih @ x + W_hh @ h + b_ih + b_hh),
+             "the weights multiply the inputs as column vectors (W_ih @ x_t): with one row per "
+             "sequence, write x_t @ W_ih.T and h_prev @ W_hh.T."),
+            (lambda *a: _step(*a, transpose=False),
+             "the previous state is multiplied by W_hh instead of its transpose: with one row "
+             "per sequence, the recurrent term is h_prev @ W_hh.T."),
+            (lambda *a: _step(*a, act=lambda z: np.maximum(z, 0)),
+             "the new state uses a ReLU, but nn.RNN's default non-linearity is tanh."),
+            (lambda *a: _step(*a, act=lambda z: z),
+             "the new state has no non-linearity: wrap the sum in np.tanh.")],
+    "4.1 forward": [(_forward(_step, from_zeros=True),
+                     "rnn_forward starts from zeros: start the recurrence from the given h0."),
+                    (_shifted,
+                     "rnn_forward lists h0 and leaves out the last state: states[t] should be "
+                     "the state after reading X[t], as in nn.RNN's output."),
+                    (_aliased,
+                     "every time step of states holds the last state: the loop writes each new "
+                     "state into the same array, so store a new array at every step.")],
+    "4.2": [(_counting(gates=1),
+             "the count has one set of weights per layer, as for a plain RNN, but an LSTM "
+             "stacks four gates' weights (input, forget, cell, output) and a GRU three "
+             "(reset, update, new)."),
+            (_counting(biases=1),
+             "the count has one bias vector per layer and direction, but PyTorch has two, "
+             "bias_ih and bias_hh."),
+            (_counting(biases=0),
+             "the count leaves out the biases: each layer and direction has bias_ih and "
+             "bias_hh."),
+            (_counting(upper="one"),
+             "the layers above the first get hidden_size inputs, but in a bidirectional RNN "
+             "they read both directions' states, 2 * hidden_size features."),
+            (_counting(upper="input"),
+             "every layer gets input_size inputs, but only the first reads x_t: the layers "
+             "above read the hidden states of the layer below."),
+            (_counting(directions=1),
+             "the count has one direction, but a bidirectional RNN has its own weights for "
+             "each of its two directions."),
+            (_counting(layers=1),
+             "the count has only the first layer, but each of the num_layers layers has its "
+             "own weights.")],
+    # 4.3: what the classification layer reads, from out, h_n and c_n
+    "4.3": [(lambda out, h_n, c_n: out[-1],
+             "the classification layer reads out[-1], whose backward half has read only the "
+             "last step, where the backward direction starts: take that direction's final "
+             "state from h_n[-1] (or out[0]) and the forward direction's from h_n[-2]."),
+            (lambda out, h_n, c_n: out[0],
+             f"the classification layer reads out[0], whose forward half has read only the first "
+             f"step: {BOTH}."),
+            (lambda out, h_n, c_n: h_n[-1],
+             f"the classification layer reads the backward direction's final state alone: {BOTH}."),
+            (lambda out, h_n, c_n: h_n[-2],
+             f"the classification layer reads the forward direction's final state alone: {BOTH}."),
+            (lambda out, h_n, c_n: h_n[-2] + h_n[-1],
+             f"the classification layer reads the sum of the two directions' states, which mixes "
+             f"them before it can weigh them: {BOTH}."),
+            (lambda out, h_n, c_n: h_n.reshape(h_n.shape[1], -1),
+             "h_n.view(batch, -1) mixes the sequences of the batch, since h_n has the shape "
+             "(num_directions, batch, hidden_size): concatenate h_n[-2] and h_n[-1] instead."),
+            (lambda out, h_n, c_n: torch.cat([c_n[-2], c_n[-1]], dim=1),
+             "the classification layer reads the cell states c_n: the LSTM returns "
+             "(out, (h_n, c_n)), and the hidden states are h_n.")],
+    "4.4": [(_clipping(per_array=True),
+             "each array is clipped by its own norm: compute one norm over all arrays together "
+             "and scale them all by the same factor."),
+            (lambda grads, m: ([np.clip(g, -m, m) for g in grads], _clipping()(grads, m)[1]),
+             "each value is clipped to [-max_norm, max_norm]: scale all arrays by max_norm / "
+             "total_norm instead, which keeps the gradient's direction."),
+            (_clipping(always=True),
+             "gradients whose norm is below max_norm are scaled too: leave those unchanged."),
+            (_clipping(norm=lambda gs: sum(np.linalg.norm(g) for g in gs)),
+             "total_norm adds up the arrays' norms, but the global norm is the square root of "
+             "the sum of all squared entries."),
+            (lambda grads, m: (_clipping()(grads, m)[0], sum(np.sum(g**2) for g in grads)),
+             "total_norm is the sum of squares: take its square root."),
+            (_clipping(report="after"),
+             "total_norm is the norm after clipping: return the norm before.")],
+    "4.5": [(_tbptt(zero="between"),
+             "after training, the parameters are unchanged: take optimizer.step() after each "
+             "chunk's backward pass, with zero_grad() before the backward pass, not between "
+             "backward and step."),
+            (_tbptt(zero="never"),
+             "gradients pile up from chunk to chunk: call optimizer.zero_grad() before each "
+             "backward pass."),
+            (_tbptt(carry=False),
+             "the hidden state is reset at every chunk: pass the state the model returns for "
+             "one chunk on to the next, detached."),
+            (_tbptt(detach=False), DETACH),
+            (_tbptt(k=TBPTT_T),
+             "the model runs once on the whole sequence: split it into chunks of k time steps, "
+             "X[start : start + k]."),
+            (_tbptt(drop_last=True),
+             "the last, shorter chunk is left out: when k does not divide the length, the last "
+             "chunk holds the remaining steps."),
+            (_tbptt(zero="once", step="end"),
+             "there is one optimizer step for the whole sequence: zero the gradients and take "
+             "a step for every chunk.")],
+    "4.6": [(_beam(score="token"),
+             "each candidate is scored by its new token alone: add the token's log-probability "
+             "to its beam's score."),
+            (_beam(finished="extend"),
+             f"a finished beam is extended: {FINISHED}, with its score."),
+            (_beam(finished="drop"), f"a finished beam is dropped: {FINISHED}, with its score."),
+            (_beam(per_beam=True, cut=False),
+             "the k best of each beam are kept: keep the k best of all candidates together."),
+            (_beam(cut=False), "all candidates are returned: keep only the k best."),
+            (_beam(order="worst"),
+             "the lowest-scoring candidates are kept: sort by score, highest first."),
+            (_beam(order="ties reversed"),
+             "ties are broken in the wrong order: among equal scores, the candidate from the "
+             "earlier beam comes first, and within a beam the smaller token id "
+             "(a stable sort keeps that order).")],
+    "4.6 best": [(lambda hs: max(hs, key=lambda h: h[1]),
+                  "best_hypothesis picks the highest total log-probability, which favours "
+                  "short hypotheses: compare score / len(tokens) instead."),
+                 (lambda hs: max(reversed(hs), key=_mean),
+                  "best_hypothesis picks the later of two hypotheses with the same mean score: "
+                  "on ties, return the first."),
+                 (lambda hs: (lambda h: (h[0], _mean(h)))(max(hs, key=_mean)),
+                  "best_hypothesis changes the score it returns: return the pair "
+                  "(tokens, score) as it was given.")],
+    "4.7": [({**LSTM_SHAPES, "h_n": (3, 4, 5), "c_n": (3, 4, 5)},
+             "h_n and c_n are never batch-first: batch_first=True changes the layout of the "
+             "input and of out only."),
+            ({**LSTM_SHAPES, "out": (3, 7, 5)},
+             "out puts the states of both directions side by side: its last dimension is 2 * "
+             "hidden_size."),
+            ({**LSTM_SHAPES, "h_n": (2, 3, 5), "c_n": (2, 3, 5)},
+             "h_n and c_n hold one final state per layer and per direction, num_layers * 2 of "
+             "them."),
+            ({**LSTM_SHAPES, "out": (7, 3, 10)},
+             "with batch_first=True, out has the batch axis first, like the input.")],
 }
-# fmt: on
 
 
 def check_rnn_numpy(rnn_step: Any, rnn_forward: Any) -> None:

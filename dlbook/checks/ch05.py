@@ -126,144 +126,130 @@ def _encoding(L: int, d_model: int, mistake: str = "") -> torch.Tensor:
 #: Exercise 5.8: tokens, sequence length and the accuracy to reach.
 VOCAB, SEQ_LEN, GOOD_ACCURACY = 10, 6, 0.9
 
-# fmt: off
 MISTAKES = {
-    "5.1": [
-        (_patched(x_t=(6,)),
-         "x_t is X[None, t]: the index t removes the step dimension, and None adds one of size 1 "
-         "in front."),
-        (_patched(earlier=(8, 6)), "X[:t] stops before row t."),
-        (_patched(pairs=(14, 6)),
-         "torch.cat(..., dim=1) puts the tensors side by side: dimension 0 stays, the sizes of "
-         "dimension 1 add up."),
-        (_patched(scores=(7,), weights=(7,)),
-         "a linear layer keeps every dimension but the last, which becomes its out_features, even "
-         "when that is 1."),
-        (_patched(c=(1, 6)),
-         "c is earlier.T @ weights, a (features, t) matrix times a (t, 1) one."),
-    ],
-    "5.2": [
-        (partial(_attention, scale=lambda d: 1.0),
-         "the weights are those of unscaled scores: divide Q @ K^T by sqrt(d_k) before the "
-         "softmax."),
-        (partial(_attention, scale=lambda d: 1 / d),
-         "the scores are divided by d_k, but they should be divided by its square root, "
-         "sqrt(d_k)."),
-        (partial(_attention, dim=-2),
-         "the softmax runs over the queries (dim=-2): each query's weights over the keys, the last "
-         "dimension, should sum to 1."),
-        (lambda Q, K, V, mask=None: _attention(Q, K, V),
-         "the mask is ignored: keys where the mask is False should get weight 0."),
-        (partial(_attention, after=True),
-         "the mask is applied after the softmax, so the weights of a query no longer sum to 1: "
-         "fill the masked scores with float('-inf') before the softmax."),
-        (lambda Q, K, V, mask=None: _attention(Q, K, V, None if mask is None else ~mask),
-         "the mask is used the wrong way round: True marks the keys a query may attend to (as in "
-         "F.scaled_dot_product_attention), False those it must ignore."),
-        (partial(_attention, fill=0.0),
-         "the masked scores are set to 0, which still gives them weight: set them to float('-inf') "
-         "so that the softmax gives them weight 0."),
-        (lambda *a: _attention(*a)[::-1],
-         "attention returns (weights, output): return the output first."),
-    ],
-    "5.3": [
-        (lambda L: torch.ones(L, L, dtype=torch.bool).triu(),
-         "the mask is anti-causal: each position sees the later positions instead of the earlier "
-         "ones (tril, not triu)."),
-        (lambda L: torch.ones(L, L, dtype=torch.bool).tril(-1),
-         "the mask hides the diagonal: a position may attend to itself, so the diagonal should be "
-         "True."),
-        (lambda L: ~torch.ones(L, L, dtype=torch.bool).tril(),
-         "the mask is True where attention is forbidden: True should mark the positions a query "
-         "may attend to, itself and the earlier ones."),
-        (lambda L: torch.ones(L, L, dtype=torch.bool),
-         "the mask lets every position see every other one: mask out the future, above the "
-         "diagonal."),
-        (lambda L: torch.zeros(L, L).masked_fill(torch.ones(L, L).triu(1) > 0, -math.inf),
-         "the mask is an additive float mask of 0 and -inf: here it should be boolean, True where "
-         "attention is allowed."),
-        (lambda L: torch.ones(L, L).tril(),
-         "the mask has the right pattern but holds numbers: make it boolean, dtype=torch.bool."),
-    ],
-    "5.4": [
-        (partial(_heads, order="HLd"),
-         "split_heads reshapes straight to (B, H, L, d), which cuts each sequence in the wrong "
-         "places: reshape to (B, L, H, d) first, then swap L and H with transpose(1, 2)."),
-        (partial(_heads, order="dH"),
-         "split_heads deals the features out to the heads like cards: head h should take the d "
-         "consecutive features h * d to (h + 1) * d - 1."),
-        (partial(_heads, swap=False),
-         "split_heads returns (B, L, H, d): swap the L and H axes (transpose(1, 2)) so that each "
-         "head holds its own (L, d) block."),
-    ],
-    "5.4 merge": [
-        (partial(_merged, swap=False),
-         "merge_heads reshapes straight to (B, L, H * d), which mixes positions and heads: swap H "
-         "and L with transpose(1, 2) first, then reshape."),
-        (partial(_merged, flatten=False),
-         "merge_heads keeps the heads on an axis of their own: flatten them back into one feature "
-         "axis of size H * d."),
-    ],
-    "5.5": [
-        (partial(_mha_count, out=False),
-         "the count leaves out the output projection (out_proj), the linear layer that mixes the "
-         "concatenated heads."),
-        (partial(_mha_count, heads="all"),
-         "the count is multiplied by num_heads, but the heads share the embed_dim features out "
-         "among themselves: their number does not change the count."),
-        (partial(_mha_count, heads="qkv"),
-         "the query, key and value projections are counted once per head, but the heads share "
-         "those projections' embed_dim outputs among themselves."),
-        (partial(_mha_count, in_bias=False, out_bias=False),
-         "the count leaves out the biases: with bias=True each of the four maps has one per "
-         "output."),
-        (partial(_mha_count, out_bias=False),
-         "the count leaves out the bias of the output projection."),
-        (partial(_mha_count, in_bias=False),
-         "the count leaves out the biases of the query, key and value projections."),
-        (partial(_mha_count, in_bias=True, out_bias=True),
-         "the count has biases although bias=False."),
-        (partial(_mha_count, kv="ignored"),
-         "the count ignores kdim and vdim: the key projection maps kdim features to embed_dim, the "
-         "value projection vdim features."),
-        (partial(_mha_count, kv="k for v"),
-         "the count uses kdim for the values too: vdim=None means embed_dim, whatever kdim is."),
-    ],
-    "5.6": [
-        (partial(_additive, act=lambda x: x), "the scores leave out the tanh."),
-        (lambda *a: torch.softmax(_additive(*a), dim=-1),
-         "additive_scores returns the weights after a softmax: return the raw scores, the softmax "
-         "comes later."),
-        (lambda query, keys, W_a, V_a, v_a: _additive(query, keys, V_a, W_a, v_a),
-         "W_a is applied to the query and V_a to the keys: W_a multiplies each key h_t, V_a the "
-         "query s."),
-        (lambda *a: _additive(*a).T,
-         "the scores are transposed: row b should hold the T scores of sequence b."),
-        (partial(_additive, time_axis=False),
-         "the query of sequence t meets key t: give V_a s a time axis, shape (B, 1, r), so that "
-         "each query meets the T keys of its own sequence."),
-    ],
-    "5.7": [
-        (partial(_encoding, mistake="swapped"),
-         "the cosines are in the even columns and the sines in the odd ones: column 2i holds the "
-         "sine, column 2i + 1 the cosine."),
-        (partial(_encoding, mistake="halves"),
-         "all the sines come first and all the cosines after them: interleave them, sines in the "
-         "even columns and cosines in the odd ones."),
-        (partial(_encoding, mistake="column index"),
-         "columns 2i and 2i + 1 get different frequencies: both divide the position by 10000 ** "
-         "(2i / d_model)."),
-        (partial(_encoding, mistake="pair index"),
-         "the exponent is i / d_model, where i counts the pairs of columns: it is 2i / d_model."),
-        (partial(_encoding, mistake="from one"),
-         "the encodings start at position 1: row 0 is position 0, where the sines are 0 and the "
-         "cosines 1."),
-        (partial(_encoding, mistake="multiplied"),
-         "the position is multiplied by 10000 ** (2i / d_model): divide by it, so that the "
-         "wavelengths grow from column to column."),
-    ],
+    "5.1": [(_patched(x_t=(6,)),
+             "x_t is X[None, t]: the index t removes the step dimension, and None adds one of "
+             "size 1 in front."),
+            (_patched(earlier=(8, 6)), "X[:t] stops before row t."),
+            (_patched(pairs=(14, 6)),
+             "torch.cat(..., dim=1) puts the tensors side by side: dimension 0 stays, the "
+             "sizes of dimension 1 add up."),
+            (_patched(scores=(7,), weights=(7,)),
+             "a linear layer keeps every dimension but the last, which becomes its "
+             "out_features, even when that is 1."),
+            (_patched(c=(1, 6)),
+             "c is earlier.T @ weights, a (features, t) matrix times a (t, 1) one.")],
+    "5.2": [(partial(_attention, scale=lambda d: 1.0),
+             "the weights are those of unscaled scores: divide Q @ K^T by sqrt(d_k) before the "
+             "softmax."),
+            (partial(_attention, scale=lambda d: 1 / d),
+             "the scores are divided by d_k, but they should be divided by its square root, "
+             "sqrt(d_k)."),
+            (partial(_attention, dim=-2),
+             "the softmax runs over the queries (dim=-2): each query's weights over the keys, "
+             "the last dimension, should sum to 1."),
+            (lambda Q, K, V, mask=None: _attention(Q, K, V),
+             "the mask is ignored: keys where the mask is False should get weight 0."),
+            (partial(_attention, after=True),
+             "the mask is applied after the softmax, so the weights of a query no longer sum "
+             "to 1: fill the masked scores with float('-inf') before the softmax."),
+            (lambda Q, K, V, mask=None: _attention(Q, K, V, None if mask is None else ~mask),
+             "the mask is used the wrong way round: True marks the keys a query may attend to "
+             "(as in F.scaled_dot_product_attention), False those it must ignore."),
+            (partial(_attention, fill=0.0),
+             "the masked scores are set to 0, which still gives them weight: set them to "
+             "float('-inf') so that the softmax gives them weight 0."),
+            (lambda *a: _attention(*a)[::-1],
+             "attention returns (weights, output): return the output first.")],
+    "5.3": [(lambda L: torch.ones(L, L, dtype=torch.bool).triu(),
+             "the mask is anti-causal: each position sees the later positions instead of the "
+             "earlier ones (tril, not triu)."),
+            (lambda L: torch.ones(L, L, dtype=torch.bool).tril(-1),
+             "the mask hides the diagonal: a position may attend to itself, so the diagonal "
+             "should be True."),
+            (lambda L: ~torch.ones(L, L, dtype=torch.bool).tril(),
+             "the mask is True where attention is forbidden: True should mark the positions a "
+             "query may attend to, itself and the earlier ones."),
+            (lambda L: torch.ones(L, L, dtype=torch.bool),
+             "the mask lets every position see every other one: mask out the future, above the "
+             "diagonal."),
+            (lambda L: torch.zeros(L, L).masked_fill(torch.ones(L, L).triu(1) > 0, -math.inf),
+             "the mask is an additive float mask of 0 and -inf: here it should be boolean, "
+             "True where attention is allowed."),
+            (lambda L: torch.ones(L, L).tril(),
+             "the mask has the right pattern but holds numbers: make it boolean, "
+             "dtype=torch.bool.")],
+    "5.4": [(partial(_heads, order="HLd"),
+             "split_heads reshapes straight to (B, H, L, d), which cuts each sequence in the "
+             "wrong places: reshape to (B, L, H, d) first, then swap L and H with "
+             "transpose(1, 2)."),
+            (partial(_heads, order="dH"),
+             "split_heads deals the features out to the heads like cards: head h should take "
+             "the d consecutive features h * d to (h + 1) * d - 1."),
+            (partial(_heads, swap=False),
+             "split_heads returns (B, L, H, d): swap the L and H axes (transpose(1, 2)) so "
+             "that each head holds its own (L, d) block.")],
+    "5.4 merge": [(partial(_merged, swap=False),
+                   "merge_heads reshapes straight to (B, L, H * d), which mixes positions and "
+                   "heads: swap H and L with transpose(1, 2) first, then reshape."),
+                  (partial(_merged, flatten=False),
+                   "merge_heads keeps the heads on an axis of their own: flatten them back "
+                   "into one feature axis of size H * d.")],
+    "5.5": [(partial(_mha_count, out=False),
+             "the count leaves out the output projection (out_proj), the linear layer that "
+             "mixes the concatenated heads."),
+            (partial(_mha_count, heads="all"),
+             "the count is multiplied by num_heads, but the heads share the embed_dim features "
+             "out among themselves: their number does not change the count."),
+            (partial(_mha_count, heads="qkv"),
+             "the query, key and value projections are counted once per head, but the heads "
+             "share those projections' embed_dim outputs among themselves."),
+            (partial(_mha_count, in_bias=False, out_bias=False),
+             "the count leaves out the biases: with bias=True each of the four maps has one "
+             "per output."),
+            (partial(_mha_count, out_bias=False),
+             "the count leaves out the bias of the output projection."),
+            (partial(_mha_count, in_bias=False),
+             "the count leaves out the biases of the query, key and value projections."),
+            (partial(_mha_count, in_bias=True, out_bias=True),
+             "the count has biases although bias=False."),
+            (partial(_mha_count, kv="ignored"),
+             "the count ignores kdim and vdim: the key projection maps kdim features to "
+             "embed_dim, the value projection vdim features."),
+            (partial(_mha_count, kv="k for v"),
+             "the count uses kdim for the values too: vdim=None means embed_dim, whatever kdim "
+             "is.")],
+    "5.6": [(partial(_additive, act=lambda x: x), "the scores leave out the tanh."),
+            (lambda *a: torch.softmax(_additive(*a), dim=-1),
+             "additive_scores returns the weights after a softmax: return the raw scores, the "
+             "softmax comes later."),
+            (lambda query, keys, W_a, V_a, v_a: _additive(query, keys, V_a, W_a, v_a),
+             "W_a is applied to the query and V_a to the keys: W_a multiplies each key h_t, "
+             "V_a the query s."),
+            (lambda *a: _additive(*a).T,
+             "the scores are transposed: row b should hold the T scores of sequence b."),
+            (partial(_additive, time_axis=False),
+             "the query of sequence t meets key t: give V_a s a time axis, shape (B, 1, r), so "
+             "that each query meets the T keys of its own sequence.")],
+    "5.7": [(partial(_encoding, mistake="swapped"),
+             "the cosines are in the even columns and the sines in the odd ones: column 2i "
+             "holds the sine, column 2i + 1 the cosine."),
+            (partial(_encoding, mistake="halves"),
+             "all the sines come first and all the cosines after them: interleave them, sines "
+             "in the even columns and cosines in the odd ones."),
+            (partial(_encoding, mistake="column index"),
+             "columns 2i and 2i + 1 get different frequencies: both divide the position by "
+             "10000 ** (2i / d_model)."),
+            (partial(_encoding, mistake="pair index"),
+             "the exponent is i / d_model, where i counts the pairs of columns: it is 2i / "
+             "d_model."),
+            (partial(_encoding, mistake="from one"),
+             "the encodings start at position 1: row 0 is position 0, where the sines are 0 "
+             "and the cosines 1."),
+            (partial(_encoding, mistake="multiplied"),
+             "the position is multiplied by 10000 ** (2i / d_model): divide by it, so that the "
+             "wavelengths grow from column to column.")],
 }
-# fmt: on
 
 
 def check_context_shapes(shapes: Any) -> None:

@@ -111,139 +111,129 @@ KNOW_NOTHING = N_PIXELS * math.log(2)
 #: Exercise 6.8: the negative ELBO per test image to get below, in nats.
 GOOD_NATS = 180.0
 
-# fmt: off
 MISTAKES = {
-    "6.1": [
-        (partial(_count, bias="none"),
-         "the count leaves out the biases: each layer also has one per output."),
-        (partial(_count, layers="1245"),
-         "the count has only one of the encoder's two heads: fc21 (the mean) and fc22 (the "
-         "log-variance) are separate layers of the same size."),
-        (partial(_count, bias="in"),
-         "the count has one bias per input of each layer, but there is one per output."),
-        (partial(_count, layers="123"),
-         "the count has only the encoder (fc1, fc21, fc22): add the decoder's fc3 and fc4."),
-        (partial(_count, layers="45"),
-         "the count has only the decoder (fc3, fc4): add the encoder's fc1, fc21 and fc22."),
-        (lambda *sizes: _count(784, 400, 20),
-         "the count is the same for every size: compute it from input_dim, hidden_dim and "
-         "latent_dim, not from fixed numbers."),
-    ],
-    "6.2": [
-        (lambda mu, logvar: mu, "z is mu: add the noise, z = mu + std * eps."),
-        (_reparameterized(torch.exp),
-         "eps is multiplied by exp(logvar), the variance: the standard deviation is its square "
-         "root, exp(0.5 * logvar)."),
-        (_reparameterized(lambda logvar: torch.exp(-0.5 * logvar)),
-         "eps is multiplied by exp(-0.5 * logvar), one over the standard deviation: use exp(0.5 * "
-         "logvar)."),
-        (_reparameterized(lambda logvar: 1),
-         "z ignores logvar, so it always has standard deviation 1: multiply eps by std = exp(0.5 * "
-         "logvar)."),
-        (_reparameterized(lambda logvar: logvar),
-         "eps is multiplied by logvar itself, the log of the variance: use std = exp(0.5 * "
-         "logvar)."),
-        (_reparameterized(lambda logvar: torch.exp(0.5 * logvar), torch.rand_like),
-         "the noise is uniform: eps must come from the standard normal distribution, "
-         "torch.randn_like(std), not torch.rand_like."),
-        (_reparameterized(lambda logvar: torch.exp(0.5 * logvar),
-                          lambda mu: torch.randn(mu.shape[1], dtype=mu.dtype)),
-         "every row of z has the same noise: draw eps with the shape of mu "
-         "(torch.randn_like(std)), one independent number per entry."),
-    ],
-    "6.3": [
-        (lambda mu, logvar: -_kl(mu, logvar),
-         "the KL divergence has the wrong sign: it is never negative, -0.5 * sum(1 + logvar - mu^2 "
-         "- exp(logvar))."),
-        (lambda mu, logvar: 2 * _kl(mu, logvar),
-         "the KL divergence is twice the right value: the sum is multiplied by -0.5, not by -1."),
-        (lambda mu, logvar: _kl(mu, logvar) / len(mu),
-         "the KL divergence is averaged over the batch: sum over the batch as well."),
-        (lambda mu, logvar: _kl(mu, logvar) / mu.numel(),
-         "the KL divergence is the mean over all entries: sum over the latent dimensions and the "
-         "batch."),
-        (lambda mu, logvar: _kl(mu, logvar) + 0.5 * mu.numel(),
-         "the KL divergence leaves out the 1 inside the sum."),
-        (lambda mu, logvar: _kl(mu, logvar) - torch.sum(mu**2),
-         "the KL divergence adds mu^2 inside the sum, but it is subtracted."),
-        (lambda mu, logvar: _kl(mu, logvar) - 0.5 * torch.sum(logvar.exp() - (0.5 * logvar).exp()),
-         "the KL divergence uses exp(0.5 * logvar), the standard deviation, where the variance "
-         "exp(logvar) belongs."),
-        (lambda mu, logvar: _kl(mu, logvar, dims=None),
-         "the KL divergence has one value per entry: sum them all into one number."),
-        (lambda mu, logvar: _kl(mu, logvar, dims=(1,)),
-         "the KL divergence has one value per image: sum over the batch as well."),
-    ],
-    "6.4": [
-        (partial(_loss, kl=0), "the loss leaves out the KL term: add "
-         "kl_divergence(mu, logvar)."),
-        (partial(_loss, kl=-1),
-         "the loss subtracts the KL term: the loss to minimise, the negative ELBO, is BCE + KL."),
-        (partial(_loss, recon="none"),
-         "the loss leaves out the reconstruction term, the binary cross-entropy."),
-        (lambda r, x, mu, lv: F.binary_cross_entropy(r, x.reshape(len(x), -1)) + _kl(mu, lv),
-         "the binary cross-entropy is averaged over pixels (reduction='mean'): sum it, with "
-         "reduction='sum'."),
-        (lambda *a: _loss(*a) / len(a[1]),
-         "the loss is divided by the batch size: return the sum over the batch, and divide by N "
-         "only to report a loss per image."),
-        (partial(_loss, kl=2), "the KL term is twice too large: it is -0.5 * sum(...)."),
-        (partial(_loss, recon="swapped"),
-         "the arguments of the binary cross-entropy are swapped: the decoder's output recon_x "
-         "comes first, the target x second."),
-        (partial(_loss, recon="mse"),
-         "the loss uses the squared error: a sigmoid decoder of Bernoulli pixels calls for the "
-         "binary cross-entropy."),
-        (partial(_loss, per_image=True),
-         "the loss has one value per image: sum over the batch as well, into one number."),
-    ],
-    "6.5": [  # what comes between the two linear layers, from the first one's output
-        (lambda h: h,
-         "the decoder has no non-linearity between its two linear layers, so together they act as "
-         "one: put a ReLU between them."),
-    ],
-    "6.5 end": [  # what a decoder for F.binary_cross_entropy returns, from the logits
-        (lambda logits: logits,
-         "make_decoder(..., logits=False) returns the last linear layer's outputs, which are not "
-         "probabilities, as F.binary_cross_entropy wants: end with a sigmoid."),
-    ],
-    "6.5 logits": [  # what a decoder for F.binary_cross_entropy_with_logits returns
-        (torch.sigmoid,
-         "make_decoder(..., logits=True) ends with a sigmoid, but "
-         "F.binary_cross_entropy_with_logits applies one itself: return the last linear "
-         "layer's outputs as they are."),
-    ],
-    "6.6": [
-        (_generating(code="none"),
-         "generate passes the decoder only z: append the one-hot vector of the digit, "
-         "torch.cat([z, one_hot], dim=1)."),
-        (_generating(code="number"),
-         "generate passes the digit to the decoder as one number: encode it as a one-hot vector of "
-         "length num_classes, with F.one_hot."),
-        (_generating(first="c"),
-         "generate puts the one-hot vector before z: the order is torch.cat([z, one_hot], dim=1)."),
-        (_generating(classes=10),
-         "generate makes one-hot vectors of length 10: use the argument num_classes."),
-        (_generating(z_of=torch.rand),
-         "z comes from torch.rand, uniform on [0, 1): the prior is the standard normal "
-         "distribution, torch.randn."),
-        (_generating(z_of=lambda n, d: torch.randn(1, d).expand(n, d)),
-         "every image gets the same z: draw a tensor of shape (n, latent_dim), one row per image."),
-        (_generating(z_of=torch.zeros),
-         "z is all zeros: sample it from the prior, torch.randn(n, latent_dim)."),
-    ],
-    "6.7": [
-        (N_PIXELS, "784 would be the loss in bits: the binary cross-entropy uses the "
-         "natural logarithm, so one pixel costs ln 2 = 0.693 nats."),
-        (math.log(2), "ln 2 is what one pixel costs: the loss sums over the pixels of "
-         "an image."),
-        (8 * KNOW_NOTHING, "that is the loss of the whole batch: the cell divides it by "
-         "the 8 images."),
-        (0.0, "a decoder that gives every pixel the probability 1/2 does pay for it: "
-         "-log(1/2) = ln 2 per pixel, whatever the pixel's value."),
-    ],
+    "6.1": [(partial(_count, bias="none"),
+             "the count leaves out the biases: each layer also has one per output."),
+            (partial(_count, layers="1245"),
+             "the count has only one of the encoder's two heads: fc21 (the mean) and fc22 "
+             "(the log-variance) are separate layers of the same size."),
+            (partial(_count, bias="in"),
+             "the count has one bias per input of each layer, but there is one per output."),
+            (partial(_count, layers="123"),
+             "the count has only the encoder (fc1, fc21, fc22): add the decoder's fc3 and fc4."),
+            (partial(_count, layers="45"),
+             "the count has only the decoder (fc3, fc4): add the encoder's fc1, fc21 and fc22."),
+            (lambda *sizes: _count(784, 400, 20),
+             "the count is the same for every size: compute it from input_dim, hidden_dim and "
+             "latent_dim, not from fixed numbers.")],
+    "6.2": [(lambda mu, logvar: mu, "z is mu: add the noise, z = mu + std * eps."),
+            (_reparameterized(torch.exp),
+             "eps is multiplied by exp(logvar), the variance: the standard deviation is its "
+             "square root, exp(0.5 * logvar)."),
+            (_reparameterized(lambda logvar: torch.exp(-0.5 * logvar)),
+             "eps is multiplied by exp(-0.5 * logvar), one over the standard deviation: use "
+             "exp(0.5 * logvar)."),
+            (_reparameterized(lambda logvar: 1),
+             "z ignores logvar, so it always has standard deviation 1: multiply eps by std = "
+             "exp(0.5 * logvar)."),
+            (_reparameterized(lambda logvar: logvar),
+             "eps is multiplied by logvar itself, the log of the variance: use std = "
+             "exp(0.5 * logvar)."),
+            (_reparameterized(lambda logvar: torch.exp(0.5 * logvar), torch.rand_like),
+             "the noise is uniform: eps must come from the standard normal distribution, "
+             "torch.randn_like(std), not torch.rand_like."),
+            (_reparameterized(lambda logvar: torch.exp(0.5 * logvar),
+                              lambda mu: torch.randn(mu.shape[1], dtype=mu.dtype)),
+             "every row of z has the same noise: draw eps with the shape of mu "
+             "(torch.randn_like(std)), one independent number per entry.")],
+    "6.3": [(lambda mu, logvar: -_kl(mu, logvar),
+             "the KL divergence has the wrong sign: it is never negative, -0.5 * "
+             "sum(1 + logvar - mu^2 - exp(logvar))."),
+            (lambda mu, logvar: 2 * _kl(mu, logvar),
+             "the KL divergence is twice the right value: the sum is multiplied by -0.5, not "
+             "by -1."),
+            (lambda mu, logvar: _kl(mu, logvar) / len(mu),
+             "the KL divergence is averaged over the batch: sum over the batch as well."),
+            (lambda mu, logvar: _kl(mu, logvar) / mu.numel(),
+             "the KL divergence is the mean over all entries: sum over the latent dimensions "
+             "and the batch."),
+            (lambda mu, logvar: _kl(mu, logvar) + 0.5 * mu.numel(),
+             "the KL divergence leaves out the 1 inside the sum."),
+            (lambda mu, logvar: _kl(mu, logvar) - torch.sum(mu**2),
+             "the KL divergence adds mu^2 inside the sum, but it is subtracted."),
+            (lambda mu, lv: _kl(mu, lv) - 0.5 * torch.sum(lv.exp() - (0.5 * lv).exp()),
+             "the KL divergence uses exp(0.5 * logvar), the standard deviation, where the "
+             "variance exp(logvar) belongs."),
+            (lambda mu, logvar: _kl(mu, logvar, dims=None),
+             "the KL divergence has one value per entry: sum them all into one number."),
+            (lambda mu, logvar: _kl(mu, logvar, dims=(1,)),
+             "the KL divergence has one value per image: sum over the batch as well.")],
+    "6.4": [(partial(_loss, kl=0),
+             "the loss leaves out the KL term: add kl_divergence(mu, logvar)."),
+            (partial(_loss, kl=-1),
+             "the loss subtracts the KL term: the loss to minimise, the negative ELBO, is BCE "
+             "+ KL."),
+            (partial(_loss, recon="none"),
+             "the loss leaves out the reconstruction term, the binary cross-entropy."),
+            (lambda r, x, mu, lv: F.binary_cross_entropy(r, x.reshape(len(x), -1)) + _kl(mu, lv),
+             "the binary cross-entropy is averaged over pixels (reduction='mean'): sum it, "
+             "with reduction='sum'."),
+            (lambda *a: _loss(*a) / len(a[1]),
+             "the loss is divided by the batch size: return the sum over the batch, and divide "
+             "by N only to report a loss per image."),
+            (partial(_loss, kl=2), "the KL term is twice too large: it is -0.5 * sum(...)."),
+            (partial(_loss, recon="swapped"),
+             "the arguments of the binary cross-entropy are swapped: the decoder's output "
+             "recon_x comes first, the target x second."),
+            (partial(_loss, recon="mse"),
+             "the loss uses the squared error: a sigmoid decoder of Bernoulli pixels calls for "
+             "the binary cross-entropy."),
+            (partial(_loss, per_image=True),
+             "the loss has one value per image: sum over the batch as well, into one number.")],
+    # 6.5: what comes between the two linear layers, from the first one's output
+    "6.5": [(lambda h: h,
+             "the decoder has no non-linearity between its two linear layers, so together they "
+             "act as one: put a ReLU between them.")],
+    # 6.5 end: what a decoder for F.binary_cross_entropy returns, from the logits
+    "6.5 end": [(lambda logits: logits,
+                 "make_decoder(..., logits=False) returns the last linear layer's outputs, "
+                 "which are not probabilities, as F.binary_cross_entropy wants: end with a "
+                 "sigmoid.")],
+    # 6.5 logits: what a decoder for F.binary_cross_entropy_with_logits returns
+    "6.5 logits": [(torch.sigmoid,
+                    "make_decoder(..., logits=True) ends with a sigmoid, but "
+                    "F.binary_cross_entropy_with_logits applies one itself: return the last "
+                    "linear layer's outputs as they are.")],
+    "6.6": [(_generating(code="none"),
+             "generate passes the decoder only z: append the one-hot vector of the digit, "
+             "torch.cat([z, one_hot], dim=1)."),
+            (_generating(code="number"),
+             "generate passes the digit to the decoder as one number: encode it as a one-hot "
+             "vector of length num_classes, with F.one_hot."),
+            (_generating(first="c"),
+             "generate puts the one-hot vector before z: the order is "
+             "torch.cat([z, one_hot], dim=1)."),
+            (_generating(classes=10),
+             "generate makes one-hot vectors of length 10: use the argument num_classes."),
+            (_generating(z_of=torch.rand),
+             "z comes from torch.rand, uniform on [0, 1): the prior is the standard normal "
+             "distribution, torch.randn."),
+            (_generating(z_of=lambda n, d: torch.randn(1, d).expand(n, d)),
+             "every image gets the same z: draw a tensor of shape (n, latent_dim), one row per "
+             "image."),
+            (_generating(z_of=torch.zeros),
+             "z is all zeros: sample it from the prior, torch.randn(n, latent_dim).")],
+    "6.7": [(N_PIXELS,
+             "784 would be the loss in bits: the binary cross-entropy uses the natural "
+             "logarithm, so one pixel costs ln 2 = 0.693 nats."),
+            (math.log(2),
+             "ln 2 is what one pixel costs: the loss sums over the pixels of an image."),
+            (8 * KNOW_NOTHING,
+             "that is the loss of the whole batch: the cell divides it by the 8 images."),
+            (0.0,
+             "a decoder that gives every pixel the probability 1/2 does pay for it: -log(1/2) "
+             "= ln 2 per pixel, whatever the pixel's value.")],
 }
-# fmt: on
 
 
 def _vae_layers(D: int, H: int, Z: int) -> nn.Module:
