@@ -42,13 +42,13 @@ def max_pool_windows(X, kernel_size, stride=None):
     return windows[..., ::s, ::s, :, :].max(axis=(-2, -1))
 
 
-def conv2d_unfold(X, weight, bias, stride=1, padding=0):
-    N, _, H, W = X.shape
-    n_filters, _, k, _ = weight.shape
-    patches = F.unfold(X, k, padding=padding, stride=stride)
-    out = weight.reshape(n_filters, -1) @ patches + bias[:, None]
-    H_out, W_out = [(n + 2 * padding - k) // stride + 1 for n in (H, W)]
-    return out.reshape(N, n_filters, H_out, W_out)
+def max_pool_offsets(X, kernel_size, stride=None):
+    """The elementwise maximum of k * k strided views, one per offset inside the window."""
+    k, s = kernel_size, stride or kernel_size
+    H_out, W_out = ((n - k) // s + 1 for n in X.shape[-2:])
+    views = [X[..., i : i + s * (H_out - 1) + 1 : s, j : j + s * (W_out - 1) + 1 : s]
+             for i in range(k) for j in range(k)]
+    return np.maximum.reduce(views)
 
 
 def conv2d_einsum(X, weight, bias, stride=1, padding=0):
@@ -67,20 +67,6 @@ def conv2d_bmm(X, weight, bias, stride=1, padding=0):
     out = rows @ weight.view(n_filters, -1).T + bias  # (N, L, n_filters)
     H_out = (X.shape[2] + 2 * padding - k) // stride + 1
     return out.transpose(1, 2).reshape(N, n_filters, H_out, -1)
-
-
-class CNN(nn.Module):
-    """The reference: one Sequential of features, pooling, flattening, a linear layer."""
-
-    def __init__(self, n_classes=4):
-        super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(3, 15, 3), nn.ReLU(), nn.Conv2d(15, 30, 5), nn.ReLU()
-        )
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(30, n_classes))
-
-    def forward(self, x):
-        return self.head(self.features(x))
 
 
 class CNNOtherOrder(nn.Module):
@@ -110,6 +96,19 @@ class CNNWindowPool(nn.Module):
         for conv in self.convs:
             x = F.relu(conv(x))
         return self.fc(torch.flatten(self.pool(x), start_dim=1))
+
+
+class CNNStridedPool(nn.Module):
+    """Overlapping pooling windows (3, stride 2), the features flattened channels last."""
+
+    def __init__(self, n_classes=4):
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(3, 15, 3), nn.Conv2d(15, 30, 5)
+        self.fc = nn.Linear(12 * 12 * 30, n_classes)
+
+    def forward(self, x):
+        x = F.avg_pool2d(F.relu(self.conv2(F.relu(self.conv1(x)))), 3, stride=2)  # (N, 30, 12, 12)
+        return self.fc(x.permute(0, 2, 3, 1).flatten(1))
 
 
 def small_cnn():
@@ -166,13 +165,12 @@ RIGHT = [
      lambda n_in, n_out, bias=True: n_out * (n_in + (1 if bias else 0))),
     (ch03.check_max_pool, max_pool_loop),
     (ch03.check_max_pool, max_pool_windows),
-    (ch03.check_max_pool, lambda X, k, stride=None: max_pool_windows(X.copy(), k, stride)),
-    (ch03.check_conv2d_unfold, conv2d_unfold),
+    (ch03.check_max_pool, max_pool_offsets),
     (ch03.check_conv2d_unfold, conv2d_einsum),
     (ch03.check_conv2d_unfold, conv2d_bmm),
-    (ch03.check_cnn_classifier, CNN),
     (ch03.check_cnn_classifier, CNNOtherOrder),
     (ch03.check_cnn_classifier, CNNWindowPool),
+    (ch03.check_cnn_classifier, CNNStridedPool),
     (ch03.check_receptive_field, 10),
     (ch03.check_receptive_field, np.float32(10.0)),
     (ch03.check_receptive_field, torch.tensor(10)),
@@ -231,7 +229,7 @@ OTHERS = [
     (ch03.check_max_pool, (lambda X, k, s=None: max_pool_loop(X, k, s)[..., :-1],), "has shape"),
     (ch03.check_conv2d_unfold, (conv_loop,), "uses a Python loop over the positions"),
     (ch03.check_conv2d_unfold, (lambda X, w, b, s=1, p=0: F.conv2d(X, w, b, s, p),), "conv2d:"),
-    (ch03.check_cnn_classifier, (CNN(),), "pass the class CNNClassifier itself"),
+    (ch03.check_cnn_classifier, (CNNWindowPool(),), "pass the class CNNClassifier itself"),
     (ch03.check_receptive_field, (12,), "follow it back layer by layer"),
     (ch03.check_small_cnn, (nn.Sequential(nn.Flatten(), nn.Linear(784, 10)),), "over the budget"),
     (ch03.check_small_cnn, (small_cnn(),), "after one epoch, below"),

@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
 from checks_helpers import chapter_tests, failure
 from torch import nn
 
-from dlbook.checks import ch04
+from dlbook.checks import ch04, one_thread, torch_seed
 
 # --- reference answers, as in the solutions, and correct answers in other styles -------
 
@@ -22,6 +23,10 @@ def rnn_step(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
 def rnn_step_einsum(x, h, W_ih, W_hh, b_ih, b_hh):  # einsum, the biases summed first, float32 out.
     z = np.einsum("bd,hd->bh", x, W_ih) + np.einsum("bk,hk->bh", h, W_hh)
     return np.tanh(z + (b_ih + b_hh)).astype(np.float32)
+
+
+def rnn_step_stacked(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):  # One product: [x_t, h] @ [W_ih, W_hh].T
+    return np.tanh(np.hstack([x_t, h_prev]) @ np.hstack([W_ih, W_hh]).T + b_ih + b_hh)
 
 
 def rnn_forward_preallocated(X, h0, *weights):
@@ -186,6 +191,7 @@ SHAPES = {"out": (3, 7, 10), "h_n": (4, 3, 5), "c_n": (4, 3, 5)}
 RIGHT = [
     (ch04.check_rnn_numpy, rnn_step_einsum, rnn_forward_preallocated),
     (ch04.check_rnn_numpy, rnn_step, rnn_forward_torch),
+    (ch04.check_rnn_numpy, rnn_step_stacked, rnn_forward_preallocated),
     (ch04.check_rnn_param_count, count_closed_form),
     (ch04.check_rnn_param_count, count_by_shapes),
     (ch04.check_bilstm_classifier, bilstm(both_states)),
@@ -200,11 +206,24 @@ RIGHT = [
     (ch04.check_tbptt, tbptt_while),
     (ch04.check_beam_search, beam_argsort, best_by_argmax),
     (ch04.check_beam_search, beam_heapq, lambda hs: max(hs, key=lambda h: h[1] / len(h[0]))),
+    (ch04.check_beam_search, beam_argsort,  # a stable sort, best first
+     lambda hs: sorted(hs, key=lambda h: -h[1] / len(h[0]))[0]),
     (ch04.check_lstm_shapes, SHAPES),
     (ch04.check_lstm_shapes, {k: torch.Size(v) for k, v in SHAPES.items()}),
-    (ch04.check_echo, PerfectEcho(), 8),
-    (ch04.check_echo, PerfectEcho(), np.int64(6)),
+    (ch04.check_lstm_shapes, dict(c_n=(2 * 2, 3, 5), h_n=(np.int64(4), 3, 5), out=(3, 7, 2 * 5))),
 ]
+
+
+@pytest.mark.parametrize("k", [np.int64(6), 10])
+def test_echo_models_trained_with_other_chunk_lengths_pass(k, capsys):
+    with one_thread(), torch_seed(48):  # trained as the cell of Exercise 4.8 trains
+        model = ch04.EchoRNN(hidden_size=32)
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+        for X in torch.randn(10, 200, 64, 1):  # 10 passes over 64 new sequences
+            Y = torch.cat([torch.zeros(ch04.DELAY, 64, 1), X[: -ch04.DELAY]])
+            tbptt_while(model, X, Y, nn.MSELoss(), optimizer, k)
+    ch04.check_echo(model, k)
+    assert "passed" in capsys.readouterr().out
 
 
 CALLS = {

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 from checks_helpers import chapter_tests
 from torch import nn
 from torch.nn import functional as F
 
-from dlbook.checks import ch05
+from dlbook.checks import ch05, one_thread, torch_seed
 
 # --- reference answers, as in the solutions, and correct answers in other styles -------
 
@@ -116,21 +117,43 @@ class PerfectReverser(nn.Module):
 
 
 class PositionBlind(nn.Module):
-    """An untrained position-blind transformer: it cannot reverse."""
+    """The Reverser of Exercise 5.8 with nothing in place of the stub: it cannot reverse."""
 
     def __init__(self):
         super().__init__()
-        self.embed = nn.Embedding(ch05.VOCAB, 16)
-        self.encoder = nn.TransformerEncoderLayer(16, 2, 32, 0.0, batch_first=True)
-        self.out = nn.Linear(16, ch05.VOCAB)
+        self.embed = nn.Embedding(ch05.VOCAB, 32)
+        self.encoder = nn.TransformerEncoderLayer(32, 4, 64, 0.0, batch_first=True)
+        self.out = nn.Linear(32, ch05.VOCAB)
 
     def forward(self, x):
         return self.out(self.encoder(self.embed(x)))
 
 
+class LearnedPositions(PositionBlind):
+    """Positions told by learned vectors, one per position, added to the tokens' embeddings."""
+
+    def __init__(self):
+        super().__init__()
+        self.positions = nn.Parameter(torch.zeros(ch05.SEQ_LEN, 32))
+
+    def forward(self, x):
+        return self.out(self.encoder(self.embed(x) + self.positions))
+
+
+class SinusoidsInABuffer(LearnedPositions):
+    """The sinusoidal encodings computed once, in __init__, and kept in a buffer."""
+
+    def __init__(self):
+        super().__init__()
+        del self.positions
+        self.register_buffer("positions", encoding_exp_log(ch05.SEQ_LEN, 32))
+
+
 RIGHT = [
     (ch05.check_context_shapes, SHAPES),
     (ch05.check_context_shapes, {k: torch.Size(v) for k, v in SHAPES.items()}),
+    (ch05.check_context_shapes, dict(c=(6, 1), x_t_with_c=(1, 2 * 6), pairs=(7, 12), x_t=(1, 6),
+                                     earlier=(7, 6), scores=(7, 1), weights=(7, 1))),
     (ch05.check_attention, attention_einsum),
     (ch05.check_attention, attention_where),
     (ch05.check_causal_mask, lambda L: torch.tril(torch.ones(L, L)).bool()),
@@ -160,6 +183,20 @@ CALLS = {
     "5.6": ch05.check_additive_scores,
     "5.7": ch05.check_positional_encoding,
 }
+@pytest.mark.parametrize("make", [LearnedPositions, SinusoidsInABuffer])
+def test_reversers_told_the_positions_in_other_ways_pass(make, capsys):
+    with one_thread(), torch_seed(58):  # trained as the cell of Exercise 5.8 trains
+        model, x = make(), torch.randint(0, ch05.VOCAB, (300, 64, ch05.SEQ_LEN))
+        optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+        for batch in x:
+            loss = F.cross_entropy(model(batch).flatten(0, 1), batch.flip(1).flatten())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    ch05.check_reverser(model)
+    assert "passed" in capsys.readouterr().out
+
+
 JUNK_FOR = [ch05.check_context_shapes, *list(CALLS.values())[1:], ch05.check_reverser]
 SECRETS = {"5.5": [f" {int(mha_by_maps(*case))}" for case in ch05.MHA_CASES]}
 

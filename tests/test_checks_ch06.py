@@ -6,12 +6,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
 from checks_helpers import chapter_tests
 from torch import nn
 from torch.nn import functional as F
 
-from dlbook.checks import ch06
+from dlbook.checks import ch06, one_thread, torch_seed
+from dlbook.data import load_mnist_arrays
 
 # --- reference answers, as in the solutions, and correct answers in other styles -------
 
@@ -118,7 +120,9 @@ class CopyingVAE(nn.Module):
         return x.view(-1, 784).clamp(0.001, 0.999), zeros, zeros
 
 
-class UntrainedVAE(nn.Module):
+class SmallVAE(nn.Module):
+    """A VAE with a linear encoder: 784 pixels to mu and logvar, 20 each."""
+
     def __init__(self):
         super().__init__()
         self.encoder = nn.Linear(784, 40)
@@ -146,6 +150,7 @@ RIGHT = [
     (ch06.check_generate, generate_scatter),
     (ch06.check_know_nothing, 784 * math.log(2)),
     (ch06.check_know_nothing, torch.tensor(543.4)),
+    (ch06.check_know_nothing, 543.4),
     (ch06.check_trained_vae, CopyingVAE()),
     (ch06.check_trained_vae, nn.Sequential(CopyingVAE())),  # inside a Sequential
 ]
@@ -163,6 +168,21 @@ CALLS = {
     "6.7": ch06.check_know_nothing,
 }
 JUNK_FOR = [*CALLS.values(), ch06.check_make_decoder, ch06.check_trained_vae]
+
+
+@pytest.mark.parametrize("lr", [1e-2, 5e-3])
+def test_vaes_trained_with_other_learning_rates_pass(lr, capsys):
+    images, _ = load_mnist_arrays(train=True)
+    with one_thread(), torch_seed(68):  # one pass over 8,000 images, as Exercise 6.8 trains
+        vae = SmallVAE()
+        optimizer = torch.optim.Adam(vae.parameters(), lr=lr)
+        for x in torch.from_numpy(images[:8000]).float().div(255).split(100):
+            recon_x, mu, logvar = vae(x)
+            optimizer.zero_grad()
+            vae_loss_module(recon_x, x, mu, logvar).backward()
+            optimizer.step()
+    ch06.check_trained_vae(vae)
+    assert "passed" in capsys.readouterr().out
 SECRETS = {"6.1": ["652,824", "652824"]}
 
 
@@ -223,7 +243,7 @@ OTHERS = [
      "(2000, 1, 28, 28)"),
     (ch06.check_generate, (reseeding_generate,), "same z on every call"),
     (ch06.check_know_nothing, (100,), "what does -log(1/2) cost"),
-    (ch06.check_trained_vae, (UntrainedVAE(),), "how far should each step go"),
+    (ch06.check_trained_vae, (SmallVAE(),), "how far should each step go"),
     (ch06.check_trained_vae, (nn.Linear(784, 2),), "raised RuntimeError"),
 ]
 globals().update(chapter_tests(RIGHT, CALLS, ch06.MISTAKES, JUNK_FOR, OTHERS, SECRETS))
