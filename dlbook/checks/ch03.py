@@ -214,12 +214,15 @@ FLATTEN += "after pooling and flattening"
 
 
 def _pooled(x: torch.Tensor, width: int, how: str = "avg") -> Iterator[torch.Tensor]:
-    """``x`` (N, C, H, H) pooled to ``width`` features, adaptively or by any square window,
-    stride and padding; each row sorted, as the features may be flattened in any order."""
+    """``x`` (N, C, H, H) pooled to ``width`` features, adaptively or by any square window
+    of 2 pixels or more, stride and padding; each row sorted, as the features may be
+    flattened in any order. A "pooling" that leaves the map as it is counts as none."""
     C, H = x.shape[1], x.shape[-1]
-    yield getattr(F, f"adaptive_{how}_pool2d")(x, round((width / C) ** 0.5)).flatten(1).sort(1)[0]
+    side = round((width / C) ** 0.5)
+    if side < H:
+        yield getattr(F, f"adaptive_{how}_pool2d")(x, side).flatten(1).sort(1)[0]
     windows = {(k, p, s if (H + 2 * p - k) // s else H + 2 * p - k + 1)  # one stride per window
-               for k in range(1, H + 1) for p in range(k // 2 + 1) for s in range(1, H + 1)
+               for k in range(2, H + 1) for p in range(k // 2 + 1) for s in range(1, H + 1)
                if C * ((H + 2 * p - k) // s + 1) ** 2 == width}
     for k, p, s in sorted(windows):
         yield getattr(F, f"{how}_pool2d")(x, k, s, p).flatten(1).sort(1)[0]
@@ -336,13 +339,14 @@ def _cnn_variant(variant: str) -> type:
             )
             convs = [nn.Conv2d(*s) for s in sizes]
             self.convs = convs if variant == "list" else nn.ModuleList(convs)
-            self.fc = nn.Linear(sizes[1][1], n_classes)
+            self.fc = nn.Linear(sizes[1][1] * (26 * 26 if variant == "no_pool" else 1), n_classes)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             x = self.convs[0](x)
             x = self.convs[1](x if variant == "no_relu_1" else torch.relu(x))
             x = x if variant == "no_relu_2" else torch.relu(x)
-            x = F.adaptive_max_pool2d(x, 1) if variant == "max" else x.mean((2, 3), keepdim=True)
+            if variant != "no_pool":
+                x = F.adaptive_max_pool2d(x, 1) if variant == "max" else x.mean((2, 3), True)
             return self.fc(x.flatten() if variant == "flat" else x.flatten(1))
 
     return CNN
@@ -419,7 +423,8 @@ MISTAKES: dict[str, list[tuple[Any, str]]] = {
          "by row, so reshape to (N, n_filters, H_out, W_out).")]],
     "3.6": [(_cnn_variant(v), s) for v, s in [
         ("list", NOT_REGISTERED.format("Conv2d")), ("swapped", SWAPPED), ("no_relu_1", NO_RELU_1),
-        ("flat", FLAT_BATCH), ("no_relu_2", NO_RELU_2), ("max", MAX_POOL)]],
+        ("flat", FLAT_BATCH), ("no_relu_2", NO_RELU_2), ("max", MAX_POOL),
+        ("no_pool", NO_POOL)]],
     "3.7": [(8,
              "8 leaves out the stride of the pooling: after it, each step of the last "
              "convolution moves 2 input pixels, so its 3x3 kernel adds 2 * 2 = 4, not 2."),
