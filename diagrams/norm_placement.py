@@ -1,7 +1,7 @@
 """The encoder block built by hand: where LayerNorm and dropout sit, pre and post."""
 
+from diagrams import transformer_block
 from diagrams.draw import Canvas
-from diagrams.transformer_block import post_norm, pre_norm
 
 NOTEBOOK = "chapters/05_attention_transformers/04_transformer_block.ipynb"
 AFTER = "### 2.3 The block"
@@ -23,11 +23,4 @@ CAPTION = (
 
 
 def draw() -> Canvas:
-    c = Canvas(720, 520)
-    pre_norm(c, 215)
-    post_norm(c, 545)
-    c.group(85, 60, 330, 440, r"$\times N$", label_at="top right", size=13)
-    c.group(415, 60, 660, 440, r"$\times N$", label_at="top right", size=13)
-    c.text(215, 498, "pre-norm: norm_first=True", size=13, bold=True)
-    c.text(545, 498, "post-norm: norm_first=False", size=13, bold=True)
-    return c
+    return transformer_block.draw(("pre-norm: norm_first=True", "post-norm: norm_first=False"))

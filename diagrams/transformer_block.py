@@ -64,12 +64,15 @@ def post_norm(c: Canvas, cx: float) -> None:
     residual(c, cx, 245, add2)
 
 
-def draw() -> Canvas:
+def draw(
+    titles: tuple[str, str] = ("pre-norm (this notebook)", "post-norm (2017 original)"),
+) -> Canvas:
+    """The pre-norm and the post-norm block side by side, under the two titles."""
     c = Canvas(720, 520)
     pre_norm(c, 215)
     post_norm(c, 545)
     c.group(85, 60, 330, 440, r"$\times N$", label_at="top right", size=13)
     c.group(415, 60, 660, 440, r"$\times N$", label_at="top right", size=13)
-    c.text(215, 498, "pre-norm (this notebook)", size=13, bold=True)
-    c.text(545, 498, "post-norm (2017 original)", size=13, bold=True)
+    c.text(215, 498, titles[0], size=13, bold=True)
+    c.text(545, 498, titles[1], size=13, bold=True)
     return c
