@@ -183,6 +183,8 @@ CALLS = {
     "5.6": ch05.check_additive_scores,
     "5.7": ch05.check_positional_encoding,
 }
+
+
 @pytest.mark.parametrize("make", [LearnedPositions, SinusoidsInABuffer])
 def test_reversers_told_the_positions_in_other_ways_pass(make, capsys):
     with one_thread(), torch_seed(58):  # trained as the cell of Exercise 5.8 trains

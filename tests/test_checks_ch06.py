@@ -183,6 +183,8 @@ def test_vaes_trained_with_other_learning_rates_pass(lr, capsys):
             optimizer.step()
     ch06.check_trained_vae(vae)
     assert "passed" in capsys.readouterr().out
+
+
 SECRETS = {"6.1": ["652,824", "652824"]}
 
 
